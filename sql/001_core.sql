@@ -228,3 +228,58 @@ CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value TEXT
 );
+
+-- Per-layer figures kept by triggers, so that start-up, /collections and an unfiltered
+-- numberMatched never scan a table. The extent grows with inserts and moves; `radmap init`
+-- recomputes it exactly (a deleted outlier may leave it larger until then).
+CREATE TABLE layer_stat (
+  layer TEXT PRIMARY KEY,
+  feature_count INTEGER NOT NULL DEFAULT 0,
+  min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL
+);
+INSERT INTO layer_stat(layer) VALUES ('facilities'), ('sources'), ('devices');
+CREATE TRIGGER facility_stat_insert AFTER INSERT ON facility BEGIN
+  UPDATE layer_stat SET feature_count = feature_count + 1,
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'facilities';
+END;
+CREATE TRIGGER facility_stat_move AFTER UPDATE OF lon, lat ON facility BEGIN
+  UPDATE layer_stat SET
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'facilities';
+END;
+CREATE TRIGGER facility_stat_delete AFTER DELETE ON facility BEGIN
+  UPDATE layer_stat SET feature_count = feature_count - 1 WHERE layer = 'facilities';
+END;
+CREATE TRIGGER source_stat_insert AFTER INSERT ON source BEGIN
+  UPDATE layer_stat SET feature_count = feature_count + 1,
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'sources';
+END;
+CREATE TRIGGER source_stat_move AFTER UPDATE OF lon, lat ON source BEGIN
+  UPDATE layer_stat SET
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'sources';
+END;
+CREATE TRIGGER source_stat_delete AFTER DELETE ON source BEGIN
+  UPDATE layer_stat SET feature_count = feature_count - 1 WHERE layer = 'sources';
+END;
+CREATE TRIGGER device_stat_insert AFTER INSERT ON device BEGIN
+  UPDATE layer_stat SET feature_count = feature_count + 1,
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'devices';
+END;
+CREATE TRIGGER device_stat_move AFTER UPDATE OF lon, lat ON device BEGIN
+  UPDATE layer_stat SET
+    min_lon = min(coalesce(min_lon, NEW.lon), NEW.lon), max_lon = max(coalesce(max_lon, NEW.lon), NEW.lon),
+    min_lat = min(coalesce(min_lat, NEW.lat), NEW.lat), max_lat = max(coalesce(max_lat, NEW.lat), NEW.lat)
+  WHERE layer = 'devices';
+END;
+CREATE TRIGGER device_stat_delete AFTER DELETE ON device BEGIN
+  UPDATE layer_stat SET feature_count = feature_count - 1 WHERE layer = 'devices';
+END;

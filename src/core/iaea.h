@@ -9,7 +9,8 @@
 #define RADMAP_IAEA_H
 
 /* Activity after elapsed_s seconds: A0 * 2^(-t/T). elapsed_s may be negative (a future reference
- * date gives a larger value); half_life_s must be > 0. */
+ * date gives a larger value); half_life_s must be > 0, else the result is NaN (unknown), which
+ * iaea_category turns into 0. */
 double iaea_decay_bq(double activity_bq, double elapsed_s, double half_life_s);
 /* A/D with A in Bq and D in TBq; returns a negative value when d_value_tbq is not > 0 (unknown). */
 double iaea_a_over_d(double activity_bq, double d_value_tbq);

@@ -1,0 +1,58 @@
+# radmap: thin wrapper over scripts/ and CMake.
+#   make demo    install what is missing, build, create the demo database, serve http://localhost:8080
+#   make test    install what is missing, build, run every test (ctest)
+#   make bench   the benchmarks of tests/bench (installs their peers: wrk, PostgreSQL/PostGIS, nginx)
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_DB ?= demo/radmap-demo.sqlite
+PORT ?= 8080
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DRADMAP_WERROR=ON
+endif
+WEB_FLAG := $(if $(wildcard web/package.json),--web,)
+
+.PHONY: all deps build demo demo-db test test-sanitize bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(WEB_FLAG)
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) 2>&1 | grep -v '^\[' || true
+	@test -x $(BUILD)/radmap
+	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
+
+$(DEMO_DB):
+	@mkdir -p $(dir $(DEMO_DB))
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BUILD)/radmap init $(DEMO_DB).tmp --demo && mv $(DEMO_DB).tmp $(DEMO_DB)
+
+demo-db: build $(DEMO_DB)
+
+demo: demo-db
+	@if [ -f demo/users.txt ]; then echo "Demo users (name / password / role):"; cat demo/users.txt; fi
+	@echo "radmap: the map is at http://localhost:$(PORT)/map/ and the API at http://localhost:$(PORT)/"
+	exec $(BUILD)/radmap serve --db $(DEMO_DB) --port $(PORT) --bind 127.0.0.1 \
+	  $(if $(wildcard web/dist/index.html),--web web/dist,) --tiles tiles
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 900
+
+# The whole suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+test-sanitize: deps
+	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DRADMAP_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)-asan -j $(JOBS) 2>&1 | grep -v '^\[' || true
+	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  ctest --output-on-failure -j 2 --timeout 900
+
+bench: build
+	@scripts/install-deps.sh --bench
+	@for b in tests/bench/*.sh; do echo "== $$b"; bash $$b $(BUILD)/radmap || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

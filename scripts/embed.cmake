@@ -1,0 +1,20 @@
+# Writes a C file that embeds the migrations (sql/*.sql) and the shipped reference data
+# (geodata/*.csv) into the radmap binary, so `radmap init` works from any directory.
+# Called at build time: cmake -DOUT=... -DSRC=... -P scripts/embed.cmake
+file(GLOB files RELATIVE ${SRC} ${SRC}/sql/*.sql ${SRC}/geodata/*.csv)
+list(SORT files)
+set(body "/* Generated from sql/ and geodata/ by scripts/embed.cmake: do not edit. */\n#include \"core/embed.h\"\n\n")
+set(table "const embed_file embed_files[] = {\n")
+set(i 0)
+foreach(f ${files})
+  file(READ ${SRC}/${f} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR n "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const unsigned char f${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "    {\"${f}\", (const char *)f${i}, ${n}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND table "    {0, 0, 0}\n};\n")
+file(WRITE ${OUT}.tmp "${body}\n${table}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

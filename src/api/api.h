@@ -1,0 +1,30 @@
+/*
+ * api: the HTTP resources of radmap, one module per resource family, and the routing table that
+ * binds them to paths (routes.c). Every handler follows http_handler: fill req->out and call
+ * http_reply(), or return -1 with an rm_error.
+ */
+#ifndef RADMAP_API_H
+#define RADMAP_API_H
+
+#include "db/collection.h"
+#include "http/http.h"
+
+/* The routing table of `radmap serve`, terminated by a NULL pattern. */
+extern const http_route api_routes[];
+
+/* The visibility class of the caller (DESIGN §5). */
+vis_class api_caller_class(http_request *req);
+
+/* landing.c: OGC API landing page, conformance, health. */
+int api_landing(http_request *req, rm_error *err);
+int api_conformance(http_request *req, rm_error *err);
+int api_health(http_request *req, rm_error *err);
+/* openapi.c: the OpenAPI 3.0 document. */
+int api_openapi(http_request *req, rm_error *err);
+/* features.c: OGC API - Features Part 1. */
+int api_collections(http_request *req, rm_error *err);
+int api_collection(http_request *req, rm_error *err);
+int api_items(http_request *req, rm_error *err);
+int api_item(http_request *req, rm_error *err);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * features: OGC API - Features Part 1 (Core, GeoJSON) over the register: /collections,
+ * /collections/{c}, /collections/{c}/items and /collections/{c}/items/{id}.
+ *
+ * Paging: `limit` (default 100, clamped to 10 000) with keyset cursors. The `next` link continues
+ * after the last id seen (`after=`), `prev` before the first (`before=`), so the thousandth page
+ * costs what the first does; `offset` is accepted for clients that build their own links.
+ * numberMatched is exact while at most 100 000 features match, and omitted beyond.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/query.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "core/params.h"
+
+#define ITEMS_DEFAULT_LIMIT 100
+#define ITEMS_MAX_LIMIT 10000
+#define ITEMS_MAX_COUNT 100000
+
+static const char *const geojson = "application/geo+json";
+
+static void write_link(json_writer *w, http_request *req, const char *rel, const char *type,
+                       const char *title, const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void write_link(json_writer *w, http_request *req, const char *rel, const char *type,
+                       const char *title, const char *path_fmt, ...)
+{
+    buf href = BUF_INIT;
+    http_base_url(req, &href);
+    va_list ap;
+    va_start(ap, path_fmt);
+    buf_vappendf(&href, path_fmt, ap);
+    va_end(ap);
+    json_obj_begin(w);
+    json_kv_str(w, "href", href.data);
+    json_kv_str(w, "rel", rel);
+    if (type)
+        json_kv_str(w, "type", type);
+    if (title)
+        json_kv_str(w, "title", title);
+    json_obj_end(w);
+    buf_free(&href);
+}
+
+/* The collection named in the path, visible to the caller; else 404. */
+static const coll_def *path_collection(http_request *req, rm_error *err)
+{
+    const coll_def *c = coll_find(req->path_params[0]);
+    if (!c || c->vis > api_caller_class(req)) {
+        rm_error_set(err, 404, "Not Found", "no collection '%.100s'; /collections lists them", req->path_params[0]);
+        return NULL;
+    }
+    return c;
+}
+
+/* Today, or ?at=YYYY-MM-DD for values that depend on the date. */
+static int parse_at(http_request *req, int32_t *today, rm_error *err)
+{
+    const char *at = http_query(req, "at");
+    if (!at) {
+        *today = date_today();
+        return 0;
+    }
+    if (date_parse(at, today) < 0)
+        return rm_error_set(err, 400, "Invalid parameter", "at must be a date YYYY-MM-DD (years 1900-2200)");
+    return 0;
+}
+
+static void write_collection(json_writer *w, http_request *req, db_conn *db, const coll_def *c)
+{
+    json_obj_begin(w);
+    json_kv_str(w, "id", c->id);
+    json_kv_str(w, "title", c->title);
+    json_kv_str(w, "description", c->description);
+    json_kv_str(w, "itemType", "feature");
+    json_key(w, "links");
+    json_arr_begin(w);
+    write_link(w, req, "self", "application/json", c->title, "/collections/%s", c->id);
+    write_link(w, req, "items", geojson, c->title, "/collections/%s/items", c->id);
+    json_arr_end(w);
+    json_key(w, "extent");
+    json_obj_begin(w);
+    json_key(w, "spatial");
+    json_obj_begin(w);
+    json_key(w, "bbox");
+    json_arr_begin(w);
+    json_arr_begin(w);
+    sqlite3_stmt *st = db_stmt(db, "SELECT min_lon, min_lat, max_lon, max_lat FROM layer_stat WHERE layer = ?", NULL);
+    int have = 0;
+    if (st) {
+        sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            for (int i = 0; i < 4; i++)
+                json_num(w, sqlite3_column_double(st, i));
+            have = 1;
+        }
+        db_stmt_done(st);
+    }
+    if (!have) /* an empty layer: the whole world, as the spec's default */
+        json_int(w, -180), json_int(w, -90), json_int(w, 180), json_int(w, 90);
+    json_arr_end(w);
+    json_arr_end(w);
+    json_kv_str(w, "crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    json_obj_end(w);
+    json_obj_end(w);
+    json_key(w, "crs");
+    json_arr_begin(w);
+    json_str(w, "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    json_arr_end(w);
+    json_kv_str(w, "storageCrs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    json_obj_end(w);
+}
+
+int api_collections(http_request *req, rm_error *err)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (http_query_check(req, allowed, err) < 0)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    vis_class vis = api_caller_class(req);
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_key(&w, "links");
+    json_arr_begin(&w);
+    write_link(&w, req, "self", "application/json", "Collections", "/collections");
+    json_arr_end(&w);
+    json_key(&w, "collections");
+    json_arr_begin(&w);
+    for (const coll_def *c = coll_all; c->id; c++)
+        if (c->vis <= vis)
+            write_collection(&w, req, db, c);
+    json_arr_end(&w);
+    json_obj_end(&w);
+    http_reply(req, 200, "application/json");
+    return 0;
+}
+
+int api_collection(http_request *req, rm_error *err)
+{
+    static const char *const allowed[] = {"f", NULL};
+    if (http_query_check(req, allowed, err) < 0)
+        return -1;
+    const coll_def *c = path_collection(req, err);
+    if (!c)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    json_writer w;
+    json_init(&w, &req->out);
+    write_collection(&w, req, db, c);
+    http_reply(req, 200, "application/json");
+    return 0;
+}
+
+static int check_f(http_request *req, rm_error *err)
+{
+    const char *f = http_query(req, "f");
+    if (f && strcmp(f, "json") != 0 && strcmp(f, "geojson") != 0)
+        return rm_error_set(err, 400, "Invalid parameter", "f='%.40s' is not offered; allowed: json, geojson", f);
+    return 0;
+}
+
+static void write_feature_row(json_writer *w, query *q, sqlite3_stmt *st)
+{
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Feature");
+    json_kv_int(w, "id", sqlite3_column_int64(st, 0));
+    json_key(w, "geometry");
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Point");
+    json_key(w, "coordinates");
+    json_arr_begin(w);
+    json_num(w, sqlite3_column_double(st, 1));
+    json_num(w, sqlite3_column_double(st, 2));
+    json_arr_end(w);
+    json_obj_end(w);
+    json_key(w, "properties");
+    query_write_properties(q, st, w);
+}
+
+/* numberMatched: exact up to ITEMS_MAX_COUNT, else -1 (omitted). */
+static int64_t count_matched(query *q, db_conn *db, rm_error *err)
+{
+    if (!q->where.len) {
+        sqlite3_stmt *st = db_stmt(db, "SELECT feature_count FROM layer_stat WHERE layer = ?", err);
+        if (!st)
+            return -2;
+        sqlite3_bind_text(st, 1, q->coll->id, -1, SQLITE_STATIC);
+        int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        db_stmt_done(st);
+        return n;
+    }
+    buf sql = BUF_INIT;
+    buf_appendf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d)", q->coll->from, q->where.data,
+                ITEMS_MAX_COUNT + 1);
+    sqlite3_stmt *st = query_prepare(q, db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return -2;
+    int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    db_stmt_done(st);
+    return n > ITEMS_MAX_COUNT ? -1 : n;
+}
+
+static void timestamp_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int api_items(http_request *req, rm_error *err)
+{
+    static const char *const own[] = {"limit", "offset", "bbox", "f", "at", "after", "before", NULL};
+    int rc = -1;
+    query q;
+    buf sql = BUF_INIT;
+    const coll_def *c = path_collection(req, err);
+    if (!c)
+        return -1;
+    if (check_f(req, err) < 0)
+        return -1;
+    int32_t today;
+    if (parse_at(req, &today, err) < 0)
+        return -1;
+    int64_t limit, offset = 0, after = 0, before = 0;
+    if (params_parse_int("limit", http_query(req, "limit"), 1, ITEMS_MAX_LIMIT, ITEMS_DEFAULT_LIMIT, true, &limit,
+                         err) < 0 ||
+        params_parse_int("offset", http_query(req, "offset"), 0, INT32_MAX, 0, false, &offset, err) < 0 ||
+        params_parse_int("after", http_query(req, "after"), 0, INT64_MAX / 2, 0, false, &after, err) < 0 ||
+        params_parse_int("before", http_query(req, "before"), 1, INT64_MAX / 2, 0, false, &before, err) < 0)
+        return -1;
+    if ((after || before) && offset)
+        return rm_error_set(err, 400, "Invalid parameter", "offset cannot be combined with after or before");
+    if (after && before)
+        return rm_error_set(err, 400, "Invalid parameter", "after and before cannot be combined");
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    vis_class vis = api_caller_class(req);
+    query_init(&q, c, vis, today);
+    const char *bbox_s = http_query(req, "bbox");
+    if (bbox_s) {
+        params_bbox bb;
+        if (params_parse_bbox(bbox_s, &bb, err) < 0)
+            goto cleanup;
+        query_bbox(&q, &bb);
+    }
+    if (query_from_request(&q, db, req, own, err) < 0)
+        goto cleanup;
+    int64_t matched = count_matched(&q, db, err);
+    if (matched == -2)
+        goto cleanup;
+
+    /* Page query: one row more than asked tells whether a next (or previous) page exists. */
+    buf_puts(&sql, "SELECT ");
+    query_select_list(&q, &sql);
+    buf_appendf(&sql, " FROM %s WHERE %s", c->from, q.where.len ? q.where.data : "1");
+    int nb = q.nbinds;
+    if (after)
+        buf_appendf(&sql, " AND t.id > ?%d ORDER BY t.id LIMIT ?%d", nb + 2, nb + 3);
+    else if (before)
+        buf_appendf(&sql, " AND t.id < ?%d ORDER BY t.id DESC LIMIT ?%d", nb + 2, nb + 3);
+    else
+        buf_appendf(&sql, " ORDER BY t.id LIMIT ?%d OFFSET ?%d", nb + 3, nb + 2);
+    sqlite3_stmt *st = query_prepare(&q, db, sql.data, err);
+    if (!st)
+        goto cleanup;
+    sqlite3_bind_int64(st, nb + 2, after ? after : before ? before : offset);
+    sqlite3_bind_int64(st, nb + 3, limit + 1);
+
+    /* Rows are written as they come; a `before` page comes newest first, so it is collected and
+     * written in ascending order afterwards. */
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "FeatureCollection");
+    json_key(&w, "features");
+    json_arr_begin(&w);
+    int64_t n = 0, first_id = 0, last_id = 0;
+    bool more = false;
+    buf *rows = NULL;
+    int nrows = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (before) {
+            rows = realloc(rows, sizeof *rows * (size_t)(nrows + 1));
+            buf_init(&rows[nrows]);
+            json_writer rw;
+            json_init(&rw, &rows[nrows]);
+            write_feature_row(&rw, &q, st);
+            json_obj_end(&rw);
+            nrows++;
+        } else {
+            write_feature_row(&w, &q, st);
+            json_obj_end(&w);
+        }
+        if (n == 0)
+            first_id = id;
+        last_id = id;
+        n++;
+    }
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        db_error(db, err, 500, "reading features");
+        db_stmt_done(st);
+        for (int i = 0; i < nrows; i++)
+            buf_free(&rows[i]);
+        free(rows);
+        goto cleanup;
+    }
+    db_stmt_done(st);
+    if (before) {
+        for (int i = nrows - 1; i >= 0; i--) {
+            json_raw(&w, rows[i].data, rows[i].len);
+            buf_free(&rows[i]);
+        }
+        free(rows);
+        int64_t t = first_id;
+        first_id = last_id;
+        last_id = t;
+    }
+    json_arr_end(&w);
+
+    json_key(&w, "links");
+    json_arr_begin(&w);
+    static const char *const cursor[] = {"after", "before", "offset", NULL};
+    buf qs = BUF_INIT;
+    http_query_rebuild(req, &qs, NULL);
+    write_link(&w, req, "self", geojson, "this page", "/collections/%s/items%s", c->id, qs.data ? qs.data : "");
+    buf_reset(&qs);
+    int nq = http_query_rebuild(req, &qs, cursor);
+    const char *sep = nq ? "&" : "?";
+    const char *rest = qs.data ? qs.data : "";
+    bool has_next = before ? n > 0 : more;
+    bool has_prev = before ? more : (after > 0 || offset > 0) && n > 0;
+    if (has_next)
+        write_link(&w, req, "next", geojson, "next page", "/collections/%s/items%s%safter=%lld", c->id, rest, sep,
+                   (long long)last_id);
+    if (has_prev)
+        write_link(&w, req, "prev", geojson, "previous page", "/collections/%s/items%s%sbefore=%lld", c->id, rest,
+                   sep, (long long)first_id);
+    write_link(&w, req, "collection", "application/json", c->title, "/collections/%s", c->id);
+    buf_free(&qs);
+    json_arr_end(&w);
+    json_kv_int(&w, "numberReturned", n);
+    if (matched >= 0)
+        json_kv_int(&w, "numberMatched", matched);
+    char ts[32];
+    timestamp_now(ts);
+    json_kv_str(&w, "timeStamp", ts);
+    json_obj_end(&w);
+    http_reply(req, 200, geojson);
+    rc = 0;
+cleanup:
+    query_cleanup(&q);
+    buf_free(&sql);
+    return rc;
+}
+
+int api_item(http_request *req, rm_error *err)
+{
+    static const char *const allowed[] = {"f", "at", NULL};
+    if (http_query_check(req, allowed, err) < 0 || check_f(req, err) < 0)
+        return -1;
+    const coll_def *c = path_collection(req, err);
+    if (!c)
+        return -1;
+    int64_t id;
+    if (params_parse_int("feature id", req->path_params[1], 1, INT64_MAX / 2, 0, false, &id, err) < 0) {
+        err->status = 404;
+        snprintf(err->title, sizeof err->title, "Not Found");
+        return -1;
+    }
+    int32_t today;
+    if (parse_at(req, &today, err) < 0)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    query q;
+    query_init(&q, c, api_caller_class(req), today);
+    query_and(&q, "t.id = ?");
+    query_add_int(&q, id);
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "SELECT ");
+    query_select_list(&q, &sql);
+    buf_appendf(&sql, " FROM %s WHERE %s", c->from, q.where.data);
+    int rc = -1;
+    sqlite3_stmt *st = query_prepare(&q, db, sql.data, err);
+    if (!st)
+        goto cleanup;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        json_writer w;
+        json_init(&w, &req->out);
+        write_feature_row(&w, &q, st);
+        json_key(&w, "links");
+        json_arr_begin(&w);
+        write_link(&w, req, "self", geojson, "this feature", "/collections/%s/items/%lld", c->id, (long long)id);
+        write_link(&w, req, "alternate", "text/html", "on the map", "/map/#%s/%lld", c->id, (long long)id);
+        write_link(&w, req, "collection", "application/json", c->title, "/collections/%s", c->id);
+        json_arr_end(&w);
+        json_obj_end(&w);
+        http_reply(req, 200, geojson);
+        rc = 0;
+    } else if (s == SQLITE_DONE) {
+        rm_error_set(err, 404, "Not Found", "no feature %lld in %s", (long long)id, c->id);
+    } else {
+        db_error(db, err, 500, "reading a feature");
+    }
+    db_stmt_done(st);
+cleanup:
+    query_cleanup(&q);
+    buf_free(&sql);
+    return rc;
+}

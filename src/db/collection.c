@@ -1,0 +1,183 @@
+/*
+ * collection: the descriptors of the feature collections; see collection.h. Property order is the
+ * order of the GeoJSON properties.
+ */
+#include "db/collection.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const facility_status[] = {"operating", "suspended", "closed", NULL};
+static const char *const source_status[] = {"in_use", "stored", "disused", "transferred", "disposed",
+                                            "lost", "stolen", "found", NULL};
+static const char *const device_status[] = {"in_use", "stored", "disused", "transferred", "disposed", NULL};
+static const char *const record_owner[] = {"department", "varans", NULL};
+static const char *const source_form[] = {"sealed", "unsealed", NULL};
+
+/* Current activity, A/D and category of source row s joined to nuclide n. */
+#define ACT_NOW(s, n) "rm_decay(" s ".activity_bq, " s ".reference_date, " n ".half_life_s, :today)"
+#define AOD(s, n) "rm_aod(" ACT_NOW(s, n) ", " n ".d_value_tbq)"
+#define CATEGORY(s, n) "rm_category(" AOD(s, n) ")"
+
+#define FAC_MAX_CATEGORY \
+    "(SELECT min(" CATEGORY("s", "n") ") FROM source s JOIN nuclide n ON n.nuclide = s.nuclide " \
+    "WHERE s.facility_id = t.id AND s.status IN " COLL_HELD_SOURCE ")"
+#define FAC_AGGREGATE_AOD \
+    "(SELECT sum(" AOD("s", "n") ") FROM source s JOIN nuclide n ON n.nuclide = s.nuclide " \
+    "WHERE s.facility_id = t.id AND s.form = 'sealed' AND s.status IN " COLL_HELD_SOURCE ")"
+
+static const coll_prop facility_props[] = {
+    {"code", "t.code", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, NULL, "Register code"},
+    {"name", "t.name", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Facility name"},
+    {"organization_id", "t.organization_id", PROP_INT, VIS_PUBLIC, FILTER_ID, NULL, NULL, NULL,
+     "Licensee (organization) id"},
+    {"organization", "(SELECT o.name FROM organization o WHERE o.id = t.organization_id)", PROP_TEXT,
+     VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Licensee name"},
+    {"practice", "t.practice", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT,
+     "EXISTS (SELECT 1 FROM facility_practice fp WHERE fp.facility_id = t.id AND fp.practice = ?)",
+     "SELECT key FROM practice ORDER BY key", NULL,
+     "Primary practice (map symbol); the filter matches any of the facility's practices"},
+    {"practices", "(SELECT group_concat(fp.practice) FROM facility_practice fp WHERE fp.facility_id = t.id)",
+     PROP_TEXT_LIST, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "All practices of the facility"},
+    {"status", "t.status", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, facility_status,
+     "operating, suspended or closed"},
+    {"address", "t.address", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Street address"},
+    {"ward", "t.ward", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, NULL, "Ward or commune (2025 units)"},
+    {"legacy_district", "t.legacy_district", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL,
+     "District before the 2025 reorganisation"},
+    {"legacy_ward", "t.legacy_ward", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL,
+     "Ward before the 2025 reorganisation"},
+    {"legacy_province", "t.legacy_province", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL,
+     "Province before the 2025 reorganisation"},
+    {"contact_name", "t.contact_name", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Contact person"},
+    {"contact_phone", "t.contact_phone", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Contact phone"},
+    {"contact_email", "t.contact_email", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Contact e-mail"},
+    {"source_count", "(SELECT count(*) FROM source s WHERE s.facility_id = t.id AND s.status IN "
+     COLL_HELD_SOURCE ")", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Sources the facility holds (in use, stored, disused, found)"},
+    {"device_count", "(SELECT count(*) FROM device d WHERE d.facility_id = t.id AND d.status IN "
+     "('in_use','stored','disused'))", PROP_INT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Radiation generators the facility holds"},
+    {"max_category", FAC_MAX_CATEGORY, PROP_INT, VIS_FULL, FILTER_CATEGORY, NULL, NULL, NULL,
+     "Highest IAEA category (1 is the most dangerous) among the sources it holds; the filter "
+     "?category= matches it"},
+    {"aggregate_a_over_d", FAC_AGGREGATE_AOD, PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Sum of A/D over the sealed sources it holds (RS-G-1.9 aggregation)"},
+    {"aggregate_category", "rm_category(" FAC_AGGREGATE_AOD ")", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL,
+     NULL, "IAEA category of the aggregate A/D"},
+    {"nuclide", NULL, PROP_TEXT, VIS_FULL, FILTER_TEXT,
+     "EXISTS (SELECT 1 FROM source s WHERE s.facility_id = t.id AND s.nuclide = ? AND s.status IN "
+     COLL_HELD_SOURCE ")", "SELECT nuclide FROM nuclide ORDER BY nuclide", NULL,
+     "Filter only: facilities holding a source of this nuclide"},
+    {"type", NULL, PROP_TEXT, VIS_VIEWER, FILTER_TEXT,
+     "EXISTS (SELECT 1 FROM device d WHERE d.facility_id = t.id AND d.type = ?)",
+     "SELECT key FROM device_type ORDER BY key", NULL, "Filter only: facilities with a device of this type"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, record_owner,
+     "department, or varans (national regulator; read-only here)"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Reference in the owner's system"},
+    {"legacy_system", "t.legacy_system", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Register the record was migrated from"},
+    {"legacy_id", "t.legacy_id", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Id in that register"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const coll_prop source_props[] = {
+    {"facility_id", "t.facility_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "Holding facility"},
+    {"facility", "f.name", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Holding facility's name"},
+    {"nuclide", "t.nuclide", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT nuclide FROM nuclide ORDER BY nuclide",
+     NULL, "Radionuclide"},
+    {"form", "t.form", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, source_form, "sealed or unsealed"},
+    {"serial_no", "t.serial_no", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Serial number"},
+    {"manufacturer", "t.manufacturer", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Manufacturer"},
+    {"model", "t.model", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Model"},
+    {"activity_bq", "t.activity_bq", PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Activity at the reference date, Bq"},
+    {"reference_date", "t.reference_date", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Date of the reference activity"},
+    {"activity_bq_now", ACT_NOW("t", "n"), PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Activity decayed to today (Asia/Ho_Chi_Minh) or to ?at=, Bq"},
+    {"a_over_d", AOD("t", "n"), PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Current activity over the nuclide's D-value (null without a D-value)"},
+    {"iaea_category", CATEGORY("t", "n"), PROP_INT, VIS_FULL, FILTER_CATEGORY, NULL, NULL, NULL,
+     "IAEA category 1-5 by A/D (RS-G-1.9); ?category= filters it"},
+    {"exemption_checked", "CASE WHEN " CATEGORY("t", "n") " = 5 THEN 0 END", PROP_BOOL, VIS_FULL, FILTER_NONE,
+     NULL, NULL, NULL, "false on category 5: exemption levels are not known, so 5 may be exempt"},
+    {"category_reason", "CASE WHEN n.d_value_tbq IS NULL THEN 'no D-value is known for ' || t.nuclide END",
+     PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Why there is no category"},
+    {"status", "t.status", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, source_status, "Source status"},
+    {"own_location", "t.own_location", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true when the position is the source's own (mobile, temporary site, last known), not its facility's"},
+    {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     "The facility's primary practice"},
+    {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, record_owner,
+     "department or varans"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Owner's reference"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const coll_prop device_props[] = {
+    {"facility_id", "t.facility_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "Holding facility"},
+    {"facility", "f.name", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Holding facility's name"},
+    {"type", "t.type", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM device_type ORDER BY key", NULL,
+     "Device type"},
+    {"manufacturer", "t.manufacturer", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Manufacturer"},
+    {"model", "t.model", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Model"},
+    {"serial_no", "t.serial_no", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Serial number"},
+    {"max_kv", "t.max_kv", PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Maximum tube voltage, kV"},
+    {"max_ma", "t.max_ma", PROP_REAL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Maximum tube current, mA"},
+    {"room", "t.room", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Room"},
+    {"status", "t.status", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, device_status, "Device status"},
+    {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     "The facility's primary practice"},
+    {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, record_owner,
+     "department or varans"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Owner's reference"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+const coll_def coll_all[] = {
+    {"facilities", "Radiation facilities",
+     "Every licensed radiation facility in the province: medical X-ray, nuclear medicine, radiotherapy, "
+     "industrial radiography and gauges, well logging, irradiation, research, storage.",
+     "facility", "facility t", "idx_facility_geom",
+     "t.search_key", VIS_PUBLIC,
+     /* Public callers never see a facility holding a Category 1-3 source: its point is the source's. */
+     "coalesce(" FAC_MAX_CATEGORY ", 9) > 3", facility_props},
+    {"sources", "Radioactive sources",
+     "Sealed and unsealed radioactive sources with their current activity and IAEA category.",
+     "source", "source t JOIN nuclide n ON n.nuclide = t.nuclide JOIN facility f ON f.id = t.facility_id",
+     "idx_source_geom", "f.search_key", VIS_FULL, NULL, source_props},
+    {"devices", "Radiation generators",
+     "X-ray devices, accelerators and other radiation generators.",
+     "device", "device t JOIN facility f ON f.id = t.facility_id", "idx_device_geom", "f.search_key",
+     VIS_FULL, NULL, device_props},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL},
+};
+
+const coll_def *coll_find(const char *id)
+{
+    for (const coll_def *c = coll_all; c->id; c++)
+        if (strcmp(c->id, id) == 0)
+            return c;
+    return NULL;
+}
+
+const coll_prop *coll_prop_find(const coll_def *c, const char *name)
+{
+    for (const coll_prop *p = c->props; p->name; p++)
+        if (strcmp(p->name, name) == 0)
+            return p;
+    return NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * db: connection setup and the prepared-statement cache; see db.h.
+ */
+#include "db/db.h"
+
+#include <spatialite.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/sqlfunc.h"
+
+#define DB_STMT_CACHE 96
+
+struct db_conn {
+    sqlite3 *db;
+    void *spatialite_cache;
+    int flags;
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+        uint64_t hash;
+        uint64_t used;
+    } cache[DB_STMT_CACHE];
+    uint64_t tick;
+};
+
+void db_global_init(void)
+{
+    /* Serialized mode is not needed: each connection is used by one thread at a time. */
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_initialize();
+}
+
+void db_global_shutdown(void)
+{
+    spatialite_shutdown();
+}
+
+int db_error(db_conn *c, rm_error *err, int status, const char *what)
+{
+    int code = c && c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_ERROR;
+    const char *msg = c && c->db ? sqlite3_errmsg(c->db) : "no connection";
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL || code == SQLITE_READONLY ||
+        code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
+        status = 503;
+    return rm_error_set(err, status, status == 503 ? "Service Unavailable" : "Database error", "%s: %s",
+                        what, msg);
+}
+
+int db_open(const char *path, int flags, db_conn **out, rm_error *err)
+{
+    db_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return rm_error_set(err, 500, "Out of memory", "cannot allocate a connection");
+    c->flags = flags;
+    int oflags = SQLITE_OPEN_NOMUTEX;
+    oflags |= (flags & DB_READWRITE) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if ((flags & DB_CREATE) && (flags & DB_READWRITE))
+        oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &c->db, oflags, NULL) != SQLITE_OK) {
+        rm_error_set(err, 503, "Service Unavailable", "cannot open database %s: %s", path,
+                     c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    c->spatialite_cache = spatialite_alloc_connection();
+    spatialite_init_ex(c->db, c->spatialite_cache, 0);
+    spatialite_set_silent_mode(c->spatialite_cache);
+    sqlfunc_register(c->db);
+    sqlite3_busy_timeout(c->db, 10000);
+    const char *pragmas = (flags & DB_READWRITE)
+        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
+          "PRAGMA query_only=ON; PRAGMA mmap_size=268435456;";
+    if (db_exec(c, pragmas, err) < 0)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    db_close(c);
+    return -1;
+}
+
+void db_close(db_conn *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        if (c->cache[i].st)
+            sqlite3_finalize(c->cache[i].st);
+        free(c->cache[i].sql);
+    }
+    if (c->db)
+        sqlite3_close(c->db);
+    if (c->spatialite_cache)
+        spatialite_cleanup_ex(c->spatialite_cache);
+    free(c);
+}
+
+sqlite3 *db_sqlite(db_conn *c) { return c->db; }
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+sqlite3_stmt *db_stmt(db_conn *c, const char *sql, rm_error *err)
+{
+    uint64_t h = hash_str(sql);
+    int victim = 0;
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        if (c->cache[i].st && c->cache[i].hash == h && strcmp(c->cache[i].sql, sql) == 0) {
+            c->cache[i].used = ++c->tick;
+            return c->cache[i].st;
+        }
+        if (!c->cache[i].st || c->cache[i].used < c->cache[victim].used)
+            victim = i;
+        if (!c->cache[i].st)
+            break;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        db_error(c, err, 500, "preparing a statement");
+        return NULL;
+    }
+    if (c->cache[victim].st)
+        sqlite3_finalize(c->cache[victim].st);
+    free(c->cache[victim].sql);
+    c->cache[victim].sql = strdup(sql);
+    c->cache[victim].st = st;
+    c->cache[victim].hash = h;
+    c->cache[victim].used = ++c->tick;
+    return st;
+}
+
+void db_stmt_done(sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+int db_exec(db_conn *c, const char *sql, rm_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = sqlite3_errcode(c->db) & 0xff;
+        int status = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
+                      code == SQLITE_READONLY || code == SQLITE_IOERR) ? 503 : 500;
+        rm_error_set(err, status, status == 503 ? "Service Unavailable" : "Database error", "%s",
+                     msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t db_data_version(db_conn *c)
+{
+    sqlite3_stmt *st = db_stmt(c, "PRAGMA data_version", NULL);
+    int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    db_stmt_done(st);
+    return v;
+}

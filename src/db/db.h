@@ -1,0 +1,49 @@
+/*
+ * db: connections to the register, a SpatiaLite database in WAL mode.
+ *
+ * Each connection has mod_spatialite's functions (through libspatialite's per-connection cache),
+ * radmap's own SQL functions (sqlfunc.h), foreign keys on, and a cache of prepared statements
+ * keyed by their SQL text (the read paths prepare each statement shape once per thread).
+ * Read connections are query-only; the writer uses synchronous=FULL so that an acknowledged write
+ * survives a power loss (DESIGN §2). A db_conn is used by one thread at a time.
+ */
+#ifndef RADMAP_DB_H
+#define RADMAP_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct db_conn db_conn;
+
+enum {
+    DB_READONLY = 1,  /* query_only connection */
+    DB_READWRITE = 2, /* writer: busy timeout, synchronous=FULL */
+    DB_CREATE = 4,    /* create the file when missing (with DB_READWRITE) */
+};
+
+/* Once per process, before any connection, and once at exit. */
+void db_global_init(void);
+void db_global_shutdown(void);
+
+/* Open path with flags. On success *out is a new connection (db_close() it) and 0 is returned;
+ * on failure -1 with err filled (503 when the file cannot be opened). */
+int db_open(const char *path, int flags, db_conn **out, rm_error *err);
+void db_close(db_conn *c);
+sqlite3 *db_sqlite(db_conn *c);
+
+/* A prepared statement for sql from this connection's cache (prepared on first use). The caller
+ * binds, steps, then calls db_stmt_done(). Returns NULL with err filled (500) when sql does not
+ * compile. The statement belongs to the connection: never finalize it. */
+sqlite3_stmt *db_stmt(db_conn *c, const char *sql, rm_error *err);
+void db_stmt_done(sqlite3_stmt *st);
+/* Run one or more statements without results. 0 or -1 with err filled. */
+int db_exec(db_conn *c, const char *sql, rm_error *err);
+/* PRAGMA data_version: changes when another connection commits (DESIGN §2, cache coherence). */
+int64_t db_data_version(db_conn *c);
+/* Fill err from the connection's last SQLite error; returns -1. status 503 for busy/locked/full
+ * or read-only databases, else the given status. */
+int db_error(db_conn *c, rm_error *err, int status, const char *what);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * http: the request and response types every route handler sees, and the server that runs them.
+ *
+ * The server is libmicrohttpd with its internal epoll thread pool (DESIGN §2). A handler runs on a
+ * pool thread, reads its request through http_request, writes a body into req->out and sets the
+ * status and content type (or returns -1 with an rm_error, which becomes application/problem+json).
+ * The server then adds what every answer carries: CORS, ETag/304, gzip, Content-Length.
+ * Per-thread state (the read connection and its statement cache) comes from http_thread_db().
+ */
+#ifndef RADMAP_HTTP_H
+#define RADMAP_HTTP_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "db/db.h"
+
+enum http_method {
+    HTTP_GET = 1 << 0,
+    HTTP_HEAD = 1 << 1,
+    HTTP_POST = 1 << 2,
+    HTTP_PUT = 1 << 3,
+    HTTP_PATCH = 1 << 4,
+    HTTP_DELETE = 1 << 5,
+    HTTP_OPTIONS = 1 << 6,
+};
+
+#define HTTP_MAX_PATH_PARAMS 4
+#define HTTP_MAX_HEADERS 16
+
+typedef struct http_config {
+    const char *db_path;
+    const char *bind;        /* address to listen on */
+    int port;
+    int threads;
+    const char *web_dir;     /* web map files, served at /map/ (NULL: none) */
+    const char *tiles_dir;   /* styles and MBTiles basemaps */
+    const char *public_url;  /* base URL for links when behind a proxy (NULL: from Host) */
+    size_t max_body_bytes;
+    int connection_timeout_s;
+    int max_connections;
+} http_config;
+
+typedef struct http_request {
+    struct MHD_Connection *conn;
+    const http_config *config;
+    int method;               /* one of enum http_method */
+    const char *method_name;
+    const char *path;         /* URL path, decoded by libmicrohttpd */
+    const char *path_params[HTTP_MAX_PATH_PARAMS];
+    int npath_params;
+    buf body;                 /* request body (writes) */
+    bool body_too_large;
+    /* Response being built. */
+    int status;
+    const char *content_type;
+    buf out;
+    char *header_names[HTTP_MAX_HEADERS];
+    char *header_values[HTTP_MAX_HEADERS];
+    int nheaders;
+    bool no_etag;             /* the answer must not get an ETag (errors, streams) */
+    bool no_compress;         /* already compressed or binary that gzip would not shrink */
+    const char *cache_control;/* NULL: no-cache (revalidate with the ETag) */
+    int64_t started_us;
+} http_request;
+
+typedef int (*http_handler)(http_request *req, rm_error *err);
+
+/* Request accessors. */
+/* The first value of a query parameter, or NULL. */
+const char *http_query(http_request *req, const char *name);
+/* Check that every query parameter's name is in allowed (NULL-terminated); otherwise fill err
+ * (400 naming the unknown parameter and listing the allowed ones) and return -1. Also rejects a
+ * parameter given twice. */
+int http_query_check(http_request *req, const char *const *allowed, rm_error *err);
+/* A request header, or NULL. */
+const char *http_header(http_request *req, const char *name);
+/* Base URL for absolute links: --public-url, else http://Host. No trailing slash. Appended to b. */
+void http_base_url(http_request *req, buf *b);
+
+/* Response helpers. */
+void http_set_header(http_request *req, const char *name, const char *value);
+/* Set status and content type; the body is whatever the handler wrote to req->out. */
+void http_reply(http_request *req, int status, const char *content_type);
+
+/* Routing table entry. pattern segments "{}" match one path segment and are captured, in order,
+ * into req->path_params. */
+typedef struct http_route {
+    int methods;           /* mask of enum http_method; HEAD is implied by GET, OPTIONS is automatic */
+    const char *pattern;
+    http_handler handler;
+} http_route;
+
+/* The thread's read connection to the register (opened on first use, closed when the thread ends).
+ * NULL with err filled (503) when the database cannot be opened. */
+db_conn *http_thread_db(http_request *req, rm_error *err);
+
+/* Start serving routes (terminated by a NULL pattern) with config; blocks until SIGINT/SIGTERM, then
+ * stops cleanly. Returns 0, or -1 with err filled when the server cannot start. */
+int http_serve(const http_config *config, const http_route *routes, rm_error *err);
+
+
+
+/* Append the request's query string to b ("?a=1&b=2", or nothing when empty), URL-encoded again,
+ * leaving out the parameters named in drop (NULL-terminated, may be NULL). Returns how many
+ * parameters were written. */
+int http_query_rebuild(http_request *req, buf *b, const char *const *drop);
+/* Append s URL-encoded (RFC 3986 unreserved characters kept) to b. */
+void http_url_encode(buf *b, const char *s);
+#endif

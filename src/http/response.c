@@ -1,0 +1,173 @@
+/*
+ * response: the finishing of every answer; see response.h.
+ */
+#include "http/response.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "core/json.h"
+
+/* Bodies smaller than this go uncompressed: gzip's header and the CPU are not worth it. */
+#define GZIP_MIN_BYTES 1024
+
+void http_set_header(http_request *req, const char *name, const char *value)
+{
+    for (int i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->header_names[i], name) == 0) {
+            free(req->header_values[i]);
+            req->header_values[i] = strdup(value);
+            return;
+        }
+    if (req->nheaders >= HTTP_MAX_HEADERS)
+        return;
+    req->header_names[req->nheaders] = strdup(name);
+    req->header_values[req->nheaders] = strdup(value);
+    req->nheaders++;
+}
+
+void http_reply(http_request *req, int status, const char *content_type)
+{
+    req->status = status;
+    req->content_type = content_type;
+}
+
+void response_problem(http_request *req, const rm_error *err)
+{
+    buf_reset(&req->out);
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "about:blank");
+    json_kv_str(&w, "title", err->title);
+    json_kv_int(&w, "status", err->status);
+    json_kv_str(&w, "detail", err->detail);
+    json_kv_str(&w, "instance", req->path);
+    json_obj_end(&w);
+    req->status = err->status;
+    req->content_type = "application/problem+json";
+    req->no_etag = true;
+}
+
+int response_gzip(const void *src, size_t n, buf *out)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    size_t bound = deflateBound(&z, n);
+    buf_grow(out, bound);
+    z.next_in = (Bytef *)(uintptr_t)src;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out->data + out->len;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    if (rc == Z_STREAM_END)
+        out->len += z.total_out;
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* Does a comma-separated header list contain token (case-insensitive, ignoring ;q=...)? A q=0
+ * weight means "not acceptable". */
+static bool accepts(const char *header, const char *token)
+{
+    if (!header)
+        return false;
+    size_t tl = strlen(token);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ')
+            p++;
+        bool hit = (size_t)(p - start) == tl && strncasecmp(start, token, tl) == 0;
+        const char *params = p;
+        while (*p && *p != ',')
+            p++;
+        if (hit) {
+            const char *q = strstr(params, "q=");
+            if (q && q < p && strtod(q + 2, NULL) == 0)
+                return false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does If-None-Match list etag (or "*")? */
+static bool etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return false;
+    if (strcmp(inm, "*") == 0)
+        return true;
+    return strstr(inm, etag) != NULL; /* weak comparison: W/"x" matches "x" */
+}
+
+enum MHD_Result response_queue(http_request *req)
+{
+    if (req->status == 0) {
+        rm_error err;
+        rm_error_set(&err, 500, "Internal Server Error", "no answer was produced");
+        response_problem(req, &err);
+    }
+    int status = req->status;
+    char etag[48] = "";
+    bool is_get = req->method == HTTP_GET || req->method == HTTP_HEAD;
+    if (is_get && status == 200 && !req->no_etag) {
+        unsigned char h[16];
+        crypto_generichash(h, sizeof h, (const unsigned char *)req->out.data, req->out.len, NULL, 0);
+        etag[0] = '"';
+        sodium_bin2hex(etag + 1, 33, h, sizeof h);
+        strcat(etag, "\"");
+        if (etag_matches(http_header(req, "If-None-Match"), etag)) {
+            status = 304;
+            buf_reset(&req->out);
+        }
+    }
+    bool gz = false;
+    buf zipped = BUF_INIT;
+    if (status != 304 && req->out.len >= GZIP_MIN_BYTES && !req->no_compress &&
+        accepts(http_header(req, "Accept-Encoding"), "gzip")) {
+        if (response_gzip(req->out.data, req->out.len, &zipped) == 0 && zipped.len < req->out.len) {
+            buf_free(&req->out);
+            req->out = zipped;
+            gz = true;
+        } else {
+            buf_free(&zipped);
+        }
+    }
+    size_t len = req->out.len;
+    char *body = buf_detach(&req->out, NULL);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    if (req->content_type && status != 304 && status != 204)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                            "ETag, Location, Content-Crs, Link, Content-Disposition");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (!req->no_compress)
+        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (gz)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (etag[0]) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                req->cache_control ? req->cache_control : "no-cache");
+    } else if (status >= 400) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    for (int i = 0; i < req->nheaders; i++)
+        MHD_add_response_header(resp, req->header_names[i], req->header_values[i]);
+    enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}

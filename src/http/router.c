@@ -1,0 +1,136 @@
+/*
+ * router: path matching and dispatch; see router.h.
+ */
+#include "http/router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/response.h"
+
+/* Match path against pattern; on success fill req->path_params with pointers into req's own copy. */
+static int match(const char *pattern, const char *path, http_request *req, char *scratch, size_t cap)
+{
+    size_t n = strlen(path);
+    if (n + 1 > cap)
+        return 0;
+    memcpy(scratch, path, n + 1);
+    const char *p = pattern;
+    char *s = scratch;
+    int np = 0;
+    while (*p && *s) {
+        if (p[0] == '{' && p[1] == '}') {
+            char *end = strchr(s, '/');
+            if (end == s)
+                return 0;
+            if (np >= HTTP_MAX_PATH_PARAMS)
+                return 0;
+            req->path_params[np++] = s;
+            p += 2;
+            if (!end) {
+                s += strlen(s);
+                break;
+            }
+            *end = 0; /* terminate the captured segment; the '/' is matched below */
+            s = end;
+            if (*p != '/')
+                return 0;
+            p++;
+            s++;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++;
+        s++;
+    }
+    if (*p || *s)
+        return 0;
+    req->npath_params = np;
+    return 1;
+}
+
+void router_allow(int methods, buf *b)
+{
+    static const struct { int m; const char *name; } names[] = {
+        {HTTP_GET, "GET"}, {HTTP_HEAD, "HEAD"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"},
+        {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"}, {HTTP_OPTIONS, "OPTIONS"},
+    };
+    if (methods & HTTP_GET)
+        methods |= HTTP_HEAD;
+    methods |= HTTP_OPTIONS;
+    int first = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (methods & names[i].m) {
+            buf_appendf(b, "%s%s", first ? "" : ", ", names[i].name);
+            first = 0;
+        }
+}
+
+/* Captured segments point into a scratch copy of the path that lives while the handler runs. */
+void router_dispatch(const http_route *routes, http_request *req)
+{
+    rm_error err = {0};
+    static const size_t cap = 2048;
+    char *scratch = NULL;
+    int allowed = 0;
+    const http_route *hit = NULL;
+    if (strlen(req->path) >= cap) {
+        rm_error_set(&err, 414, "URI Too Long", "the path is longer than %zu bytes", cap - 1);
+        goto fail;
+    }
+    scratch = malloc(cap);
+    if (!scratch)
+        abort();
+    for (const http_route *r = routes; r->pattern; r++) {
+        if (!match(r->pattern, req->path, req, scratch, cap))
+            continue;
+        int m = r->methods | ((r->methods & HTTP_GET) ? HTTP_HEAD : 0);
+        allowed |= m;
+        if (!hit && (m & req->method))
+            hit = r;
+        if (hit)
+            break;
+    }
+    if (!hit && !allowed) {
+        rm_error_set(&err, 404, "Not Found", "no resource at %s; the landing page / lists what this "
+                     "service offers", req->path);
+        goto fail;
+    }
+    if (req->method == HTTP_OPTIONS) {
+        buf allow = BUF_INIT;
+        router_allow(allowed, &allow);
+        http_set_header(req, "Allow", allow.data);
+        http_set_header(req, "Access-Control-Allow-Methods", allow.data);
+        http_set_header(req, "Access-Control-Allow-Headers",
+                        "Authorization, Content-Type, Content-Crs, If-Match, If-None-Match, Accept-Encoding");
+        http_set_header(req, "Access-Control-Max-Age", "600");
+        buf_free(&allow);
+        http_reply(req, 204, NULL);
+        goto done;
+    }
+    if (!hit) {
+        buf allow = BUF_INIT;
+        router_allow(allowed, &allow);
+        http_set_header(req, "Allow", allow.data);
+        rm_error_set(&err, 405, "Method Not Allowed", "%s is not allowed on %s; allowed: %s",
+                     req->method_name, req->path, allow.data);
+        buf_free(&allow);
+        goto fail;
+    }
+    if (req->body_too_large) {
+        rm_error_set(&err, 413, "Payload Too Large", "the request body is larger than the limit of %zu bytes",
+                     req->config->max_body_bytes);
+        goto fail;
+    }
+    if (hit->handler(req, &err) == 0)
+        goto done;
+fail:
+    if (err.status == 0)
+        rm_error_set(&err, 500, "Internal Server Error", "the handler failed without saying why");
+    response_problem(req, &err);
+done:
+    /* Handlers have copied what they need from path_params; the scratch copy goes now. */
+    req->npath_params = 0;
+    free(scratch);
+}

@@ -1,0 +1,15 @@
+/*
+ * router: matches a request's method and path against the routing table, captures "{}" segments,
+ * answers OPTIONS (Allow + CORS preflight), 404 for unknown paths and 405 for known paths with a
+ * method they do not take; otherwise runs the handler and turns its rm_error into a problem answer.
+ */
+#ifndef RADMAP_ROUTER_H
+#define RADMAP_ROUTER_H
+
+#include "http/http.h"
+
+void router_dispatch(const http_route *routes, http_request *req);
+/* Write the Allow header value for a method mask ("GET, HEAD, OPTIONS") into b. */
+void router_allow(int methods, buf *b);
+
+#endif

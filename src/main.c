@@ -1,0 +1,243 @@
+/*
+ * radmap: command-line dispatch. Each command parses its own options, reports a failure as one
+ * line on stderr naming what to fix, and exits 0 on success, 1 on failure, 2 on a usage error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "db/db.h"
+#include "db/demo.h"
+#include "db/migrate.h"
+#include "http/http.h"
+
+static const char usage[] =
+    "usage: radmap COMMAND ...\n"
+    "  radmap init DB [--demo] [--facilities N] [--seed S] [--to VERSION]\n"
+    "      create or migrate the register DB; --demo fills it with the demo city (or N facilities\n"
+    "      over Vietnam), deterministic for a seed\n"
+    "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
+    "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
+    "      serve the register over HTTP until SIGINT or SIGTERM\n"
+    "  radmap version\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "radmap: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
+/* Parse a whole number option value in [min, max]; -1 on error (message printed). */
+static int opt_long(const char *name, const char *v, long min, long max, long *out)
+{
+    char *end;
+    if (!v) {
+        fprintf(stderr, "radmap: %s needs a value\n", name);
+        return -1;
+    }
+    long n = strtol(v, &end, 10);
+    if (*end || end == v || n < min || n > max) {
+        fprintf(stderr, "radmap: %s must be a whole number from %ld to %ld\n", name, min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    const char *path = NULL;
+    int demo = 0;
+    long facilities = 0, seed = 20250701, to = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--demo") == 0)
+            demo = 1;
+        else if (strcmp(a, "--facilities") == 0) {
+            if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 1, 1000000, &facilities) < 0)
+                return 2;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 0, 2147483647L, &seed) < 0)
+                return 2;
+        } else if (strcmp(a, "--to") == 0) {
+            if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 1, 9999, &to) < 0)
+                return 2;
+        } else if (a[0] == '-')
+            return usage_error("unknown option %s for init", a);
+        else if (!path)
+            path = a;
+        else
+            return usage_error("unexpected argument %s", a);
+    }
+    if (!path)
+        return usage_error("init needs a database file%s", "");
+    if (facilities && !demo)
+        return usage_error("--facilities goes with --demo%s", "");
+
+    rm_error err = {0};
+    db_conn *c = NULL;
+    int rc = 1, applied = 0;
+    if (db_open(path, DB_READWRITE | DB_CREATE, &c, &err) < 0)
+        goto fail;
+    int before = migrate_version(c);
+    if (migrate_apply(c, (int)to, &applied, &err) < 0)
+        goto fail;
+    /* Extents kept by triggers only grow; recompute them exactly here. */
+    if (db_exec(c, "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM facility), "
+                   "min_lon = (SELECT min(lon) FROM facility), min_lat = (SELECT min(lat) FROM facility), "
+                   "max_lon = (SELECT max(lon) FROM facility), max_lat = (SELECT max(lat) FROM facility) "
+                   "WHERE layer = 'facilities';"
+                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM source), "
+                   "min_lon = (SELECT min(lon) FROM source), min_lat = (SELECT min(lat) FROM source), "
+                   "max_lon = (SELECT max(lon) FROM source), max_lat = (SELECT max(lat) FROM source) "
+                   "WHERE layer = 'sources';"
+                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM device), "
+                   "min_lon = (SELECT min(lon) FROM device), min_lat = (SELECT min(lat) FROM device), "
+                   "max_lon = (SELECT max(lon) FROM device), max_lat = (SELECT max(lat) FROM device) "
+                   "WHERE layer = 'devices';", &err) < 0)
+        goto fail;
+    printf("radmap: %s at schema version %d (%d migration%s applied, was %d)\n", path, migrate_version(c), applied,
+           applied == 1 ? "" : "s", before);
+    if (demo) {
+        sqlite3_stmt *st = db_stmt(c, "SELECT (SELECT count(*) FROM facility) + (SELECT count(*) FROM organization)",
+                                   &err);
+        if (!st)
+            goto fail;
+        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        db_stmt_done(st);
+        if (n != 0) {
+            rm_error_set(&err, 409, "Not empty", "%s already holds a register; --demo fills only an empty one "
+                         "(remove the file to start again)", path);
+            goto fail;
+        }
+        /* A new file being filled: if this fails the file is thrown away, so the bulk load may skip
+         * the journal's fsyncs. The journal returns to WAL afterwards. */
+        if (db_exec(c, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF;", &err) < 0)
+            goto fail;
+        demo_options opt = {facilities, (unsigned long)seed, 1};
+        if (demo_generate(db_sqlite(c), &opt, &err) < 0)
+            goto fail;
+        if (db_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; ANALYZE;", &err) < 0)
+            goto fail;
+        st = db_stmt(c, "SELECT layer, feature_count FROM layer_stat ORDER BY layer", &err);
+        if (!st)
+            goto fail;
+        printf("radmap: demo data (seed %ld):", seed);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf(" %lld %s", (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0));
+        printf("\n");
+        db_stmt_done(st);
+    }
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "radmap: init failed: %s\n", err.detail);
+done:
+    db_close(c);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    http_config cfg = {
+        .db_path = NULL, .bind = "127.0.0.1", .port = 8080, .threads = 0, .web_dir = NULL, .tiles_dir = NULL,
+        .public_url = NULL, .max_body_bytes = 10u << 20, .connection_timeout_s = 30, .max_connections = 1024,
+    };
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (strcmp(a, "--db") == 0 && v)
+            cfg.db_path = v, i++;
+        else if (strcmp(a, "--bind") == 0 && v)
+            cfg.bind = v, i++;
+        else if (strcmp(a, "--web") == 0 && v)
+            cfg.web_dir = v, i++;
+        else if (strcmp(a, "--tiles") == 0 && v)
+            cfg.tiles_dir = v, i++;
+        else if (strcmp(a, "--public-url") == 0 && v)
+            cfg.public_url = v, i++;
+        else if (strcmp(a, "--port") == 0) {
+            if (opt_long(a, v, 0, 65535, &n) < 0)
+                return 2;
+            cfg.port = (int)n, i++;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (opt_long(a, v, 1, 256, &n) < 0)
+                return 2;
+            cfg.threads = (int)n, i++;
+        } else if (strcmp(a, "--max-body-mb") == 0) {
+            if (opt_long(a, v, 1, 1024, &n) < 0)
+                return 2;
+            cfg.max_body_bytes = (size_t)n << 20, i++;
+        } else if (strcmp(a, "--timeout-s") == 0) {
+            if (opt_long(a, v, 1, 3600, &n) < 0)
+                return 2;
+            cfg.connection_timeout_s = (int)n, i++;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            if (opt_long(a, v, 1, 100000, &n) < 0)
+                return 2;
+            cfg.max_connections = (int)n, i++;
+        } else
+            return usage_error("unknown or incomplete option %s for serve", a);
+    }
+    if (!cfg.db_path)
+        return usage_error("serve needs --db DB%s", "");
+    if (cfg.threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.threads = cores > 0 ? (int)cores : 2;
+    }
+    if (access(cfg.db_path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist; create it with: radmap init %s --demo\n", cfg.db_path,
+                cfg.db_path);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    /* Bring the schema up to date before serving (DESIGN §6); the figures come from layer_stat,
+     * kept by triggers, so start-up reads no table. */
+    if (db_open(cfg.db_path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0) {
+        fprintf(stderr, "radmap: cannot serve %s: %s\n", cfg.db_path, err.detail);
+        db_close(c);
+        return 1;
+    }
+    sqlite3_stmt *st = db_stmt(c, "SELECT layer, feature_count FROM layer_stat ORDER BY layer", &err);
+    fprintf(stderr, "radmap: serving %s:", cfg.db_path);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        fprintf(stderr, " %lld %s", (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0));
+    fprintf(stderr, "\n");
+    db_stmt_done(st);
+    db_close(c);
+    int rc = http_serve(&cfg, api_routes, &err);
+    if (rc < 0)
+        fprintf(stderr, "radmap: %s\n", err.detail);
+    return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    db_global_init();
+    int rc;
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "init") == 0)
+        rc = cmd_init(argc - 2, argv + 2);
+    else if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve(argc - 2, argv + 2);
+    else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("radmap 0.1 (schema %d)\n", migrate_latest());
+        rc = 0;
+    } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        rc = 0;
+    } else
+        rc = usage_error("unknown command %s", cmd);
+    db_global_shutdown();
+    return rc;
+}
