@@ -12,6 +12,7 @@
 #include "db/demo.h"
 #include "db/migrate.h"
 #include "http/http.h"
+#include "io/import.h"
 
 static const char usage[] =
     "usage: radmap COMMAND ...\n"
@@ -21,6 +22,9 @@ static const char usage[] =
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
     "      serve the register over HTTP until SIGINT or SIGTERM\n"
+    "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
+    "      [--source-label TEXT] [--dry-run]\n"
+    "      read a GIS file (GeoJSON, TopoJSON, GeoPackage, Shapefile, CSV, KML, XLSX) into layer L\n"
     "  radmap version\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -98,7 +102,11 @@ static int cmd_init(int argc, char **argv)
                    "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM device), "
                    "min_lon = (SELECT min(lon) FROM device), min_lat = (SELECT min(lat) FROM device), "
                    "max_lon = (SELECT max(lon) FROM device), max_lat = (SELECT max(lat) FROM device) "
-                   "WHERE layer = 'devices';", &err) < 0)
+                   "WHERE layer = 'devices';"
+                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM boundary), "
+                   "min_lon = (SELECT min(min_lon) FROM boundary), min_lat = (SELECT min(min_lat) FROM boundary), "
+                   "max_lon = (SELECT max(max_lon) FROM boundary), max_lat = (SELECT max(max_lat) FROM boundary) "
+                   "WHERE layer = 'boundaries';", &err) < 0)
         goto fail;
     printf("radmap: %s at schema version %d (%d migration%s applied, was %d)\n", path, migrate_version(c), applied,
            applied == 1 ? "" : "s", before);
@@ -217,6 +225,59 @@ static int cmd_serve(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
+static int cmd_import(int argc, char **argv)
+{
+    const char *path = NULL, *file = NULL;
+    import_options opt = {0};
+    opt.progress = isatty(2);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--layer") == 0 && v)
+            opt.layer = v, i++;
+        else if (strcmp(a, "--crs") == 0 && v)
+            opt.crs = v, i++;
+        else if (strcmp(a, "--source-label") == 0 && v)
+            opt.source_label = v, i++;
+        else if (strcmp(a, "--map") == 0 && v && strchr(v, '=') && opt.nmaps < IMPORT_MAX_MAPS)
+            opt.maps[opt.nmaps++] = v, i++;
+        else if (strcmp(a, "--set") == 0 && v && strchr(v, '=') && opt.ndefaults < IMPORT_MAX_MAPS)
+            opt.defaults[opt.ndefaults++] = v, i++;
+        else if (strcmp(a, "--dry-run") == 0)
+            opt.dry_run = 1;
+        else if (a[0] == '-')
+            return usage_error("unknown or incomplete option %s for import", a);
+        else if (!path)
+            path = a;
+        else if (!file)
+            file = a;
+        else
+            return usage_error("unexpected argument %s", a);
+    }
+    if (!path || !file || !opt.layer)
+        return usage_error("import needs DB FILE --layer L%s", "");
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist; create it with: radmap init %s\n", path, path);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    import_report rep;
+    int rc = 1;
+    if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
+        import_file(c, file, &opt, &rep, &err) < 0) {
+        fprintf(stderr, "radmap: import failed, nothing written: %s\n", err.detail);
+        goto done;
+    }
+    printf("radmap: %s: %ld rows read, %ld %s, %ld skipped (no geometry, wrong type or no name)\n", file,
+           rep.rows_read, rep.rows_written, opt.dry_run ? "valid (dry run: nothing written)" : "imported",
+           rep.rows_invalid);
+    rc = 0;
+done:
+    db_close(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -228,6 +289,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(argc - 2, argv + 2);
+    else if (strcmp(cmd, "import") == 0)
+        rc = cmd_import(argc - 2, argv + 2);
     else if (strcmp(cmd, "serve") == 0)
         rc = cmd_serve(argc - 2, argv + 2);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
