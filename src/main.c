@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/state.h"
 #include "db/db.h"
 #include "db/demo.h"
 #include "db/migrate.h"
@@ -21,6 +22,7 @@ static const char usage[] =
     "      over Vietnam), deterministic for a seed\n"
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
+    "      [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
     "      serve the register over HTTP until SIGINT or SIGTERM\n"
     "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
     "      [--source-label TEXT] [--dry-run]\n"
@@ -154,7 +156,10 @@ static int cmd_serve(int argc, char **argv)
     http_config cfg = {
         .db_path = NULL, .bind = "127.0.0.1", .port = 8080, .threads = 0, .web_dir = NULL, .tiles_dir = NULL,
         .public_url = NULL, .max_body_bytes = 10u << 20, .connection_timeout_s = 30, .max_connections = 1024,
+        .tile_cache_bytes = (size_t)256 << 20, .cluster_maxzoom = 12, .cluster_cell = 512,
+        .tile_cache_control = NULL,
     };
+    char tile_cc[64];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -189,6 +194,23 @@ static int cmd_serve(int argc, char **argv)
             if (opt_long(a, v, 1, 100000, &n) < 0)
                 return 2;
             cfg.max_connections = (int)n, i++;
+        } else if (strcmp(a, "--tile-cache-mb") == 0) {
+            if (opt_long(a, v, 0, 65536, &n) < 0)
+                return 2;
+            cfg.tile_cache_bytes = (size_t)n << 20, i++;
+        } else if (strcmp(a, "--cluster-maxzoom") == 0) {
+            if (opt_long(a, v, 0, 16, &n) < 0)
+                return 2;
+            cfg.cluster_maxzoom = (int)n, i++;
+        } else if (strcmp(a, "--cluster-cell") == 0) {
+            if (opt_long(a, v, 16, 4096, &n) < 0)
+                return 2;
+            cfg.cluster_cell = (double)n, i++;
+        } else if (strcmp(a, "--tile-max-age") == 0) {
+            if (opt_long(a, v, 0, 31536000, &n) < 0)
+                return 2;
+            snprintf(tile_cc, sizeof tile_cc, "public, max-age=%ld", n);
+            cfg.tile_cache_control = n ? tile_cc : NULL, i++;
         } else
             return usage_error("unknown or incomplete option %s for serve", a);
     }
@@ -218,8 +240,15 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, " %lld %s", (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0));
     fprintf(stderr, "\n");
     db_stmt_done(st);
+    app_state *app = app_state_create(&cfg, c, &err);
     db_close(c);
+    if (!app) {
+        fprintf(stderr, "radmap: cannot serve %s: %s\n", cfg.db_path, err.detail);
+        return 1;
+    }
+    cfg.app = app;
     int rc = http_serve(&cfg, api_routes, &err);
+    app_state_destroy(app);
     if (rc < 0)
         fprintf(stderr, "radmap: %s\n", err.detail);
     return rc < 0 ? 1 : 0;

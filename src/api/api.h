@@ -26,5 +26,10 @@ int api_collections(http_request *req, rm_error *err);
 int api_collection(http_request *req, rm_error *err);
 int api_items(http_request *req, rm_error *err);
 int api_item(http_request *req, rm_error *err);
+/* tiles.c: vector tiles and TileJSON. */
+int api_tile(http_request *req, rm_error *err);
+int api_tilejson(http_request *req, rm_error *err);
+/* metrics.c: Prometheus text format. */
+int api_metrics(http_request *req, rm_error *err);
 
 #endif

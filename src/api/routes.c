@@ -13,6 +13,9 @@ const http_route api_routes[] = {
     {HTTP_GET, "/collections/{}", api_collection},
     {HTTP_GET, "/collections/{}/items", api_items},
     {HTTP_GET, "/collections/{}/items/{}", api_item},
+    {HTTP_GET, "/tiles/{}/{}/{}/{}", api_tile},
+    {HTTP_GET, "/tiles/{}", api_tilejson},
+    {HTTP_GET, "/metrics", api_metrics},
     {0, NULL, NULL},
 };
 

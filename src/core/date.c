@@ -8,7 +8,9 @@
  */
 #include "core/date.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define DATE_YEAR_MIN 1900
 #define DATE_YEAR_MAX 2200
@@ -116,7 +118,21 @@ int32_t date_today(void)
      * does (only single-threaded tests call setenv). */
     const char *fixed = getenv("RADMAP_TODAY");
     int32_t days;
-    if (fixed && date_parse(fixed, &days) == 0)
+    if (fixed && fixed[0] == '@') {
+        /* RADMAP_TODAY=@FILE: the date is read from FILE on every call, so a demo or a test can move
+         * a running server across midnight. */
+        char line[32] = "";
+        FILE *f = fopen(fixed + 1, "r");
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = 0;
+            fclose(f);
+        }
+        line[strcspn(line, "\r\n ")] = 0;
+        if (date_parse(line, &days) == 0)
+            return days;
+    } else if (fixed && date_parse(fixed, &days) == 0) {
         return days;
+    }
     return date_of_time_hcm(time(NULL));
 }

@@ -22,7 +22,8 @@ void date_to_civil(int32_t days, int *year, int *month, int *day);
 int date_parse(const char *s, int32_t *days);
 /* Write "YYYY-MM-DD" into out (11 bytes with the NUL). */
 void date_format(int32_t days, char out[11]);
-/* Today's day number in Asia/Ho_Chi_Minh, or RADMAP_TODAY when set and valid. */
+/* Today's day number in Asia/Ho_Chi_Minh, or RADMAP_TODAY when set and valid (RADMAP_TODAY=@FILE:
+ * the date written in FILE, read on every call). */
 int32_t date_today(void);
 /* Day number in Asia/Ho_Chi_Minh of a UTC instant. */
 int32_t date_of_time_hcm(time_t t);

@@ -22,6 +22,7 @@ struct db_conn {
         uint64_t used;
     } cache[DB_STMT_CACHE];
     uint64_t tick;
+    int64_t seen_data_version; /* for db_changed_since_last_check() */
 };
 
 void db_global_init(void)
@@ -158,6 +159,14 @@ int db_exec(db_conn *c, const char *sql, rm_error *err)
         return -1;
     }
     return 0;
+}
+
+bool db_changed_since_last_check(db_conn *c)
+{
+    int64_t v = db_data_version(c);
+    bool changed = v != c->seen_data_version;
+    c->seen_data_version = v;
+    return changed;
 }
 
 int64_t db_data_version(db_conn *c)

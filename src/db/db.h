@@ -11,6 +11,7 @@
 #define RADMAP_DB_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -42,6 +43,8 @@ void db_stmt_done(sqlite3_stmt *st);
 int db_exec(db_conn *c, const char *sql, rm_error *err);
 /* PRAGMA data_version: changes when another connection commits (DESIGN §2, cache coherence). */
 int64_t db_data_version(db_conn *c);
+/* True when another connection committed since the previous call on c (true on the first call). */
+bool db_changed_since_last_check(db_conn *c);
 /* Fill err from the connection's last SQLite error; returns -1. status 503 for busy/locked/full
  * or read-only databases, else the given status. */
 int db_error(db_conn *c, rm_error *err, int status, const char *what);

@@ -86,6 +86,20 @@ static void swap_geom(GEOSContextHandle_t h, GEOSGeometry **g, GEOSGeometry *nex
     *g = next;
 }
 
+/* Replace *geom by a valid version when it is not valid. Result: 0, or -1 with err set. */
+static int make_valid(clip_geos *g, GEOSGeometry **geom, rm_error *err)
+{
+    char valid = GEOSisValid_r(g->handle, *geom);
+    if (valid == 2)
+        return geos_fail(g, err, "isValid");
+    if (!valid) {
+        swap_geom(g->handle, geom, GEOSMakeValid_r(g->handle, *geom));
+        if (!*geom)
+            return geos_fail(g, err, "MakeValid");
+    }
+    return 0;
+}
+
 /* Dimension of a simple geometry type: 0 points, 1 lines, 2 polygons, -1 collections. */
 static int simple_dimension(int type)
 {
@@ -120,6 +134,13 @@ static int collect_parts(GEOSContextHandle_t h, const GEOSGeometry *g, int dim, 
     }
     if (simple_dimension(type) != dim || GEOSisEmpty_r(h, g))
         return 0;
+    if (dim > 0) { /* pointwise snapping can collapse a line to one point; polygons to nothing */
+        double size;
+        if (!(dim == 1 ? GEOSLength_r(h, g, &size) : GEOSArea_r(h, g, &size)))
+            return -1;
+        if (size == 0.0)
+            return 0;
+    }
     GEOSGeometry *c = GEOSGeom_clone_r(h, g);
     if (!c)
         return -1;
@@ -214,16 +235,10 @@ int clip_geom_to_tile(clip_geos *g, const GEOSGeometry *lonlat, const tile_id *t
         goto cleanup;
     }
 
-    /* mvt_geom: simplify at the output resolution before the costlier steps. */
-    if (dim > 0) {
-        swap_geom(h, &geom, GEOSTopologyPreserveSimplify_r(h, geom, CLIP_SIMPLIFY_UNITS));
-        if (!geom) {
-            geos_fail(g, err, "TopologyPreserveSimplify");
-            goto cleanup;
-        }
-    }
-
-    /* mvt_geom: clip to the buffered tile. */
+    /* mvt_geom: clip to the buffered tile. Clipping comes before simplifying (mvt_geom does it the
+     * other way round): ClipByRect is linear and leaves only the tile's share of a province-sized
+     * polygon to simplify, and simplifying only drops vertices, so what was inside the (convex)
+     * rectangle stays inside. */
     swap_geom(h, &geom, GEOSClipByRect_r(h, geom, lo, lo, hi, hi));
     if (!geom) {
         geos_fail(g, err, "ClipByRect");
@@ -234,21 +249,18 @@ int clip_geom_to_tile(clip_geos *g, const GEOSGeometry *lonlat, const tile_id *t
         goto cleanup;
     }
 
-    /* mvt_geom: validate (polygons: clipping an invalid input leaves it invalid). */
-    if (dim == 2) {
-        char valid = GEOSisValid_r(h, geom);
-        if (valid == 2) {
-            geos_fail(g, err, "isValid");
+    /* mvt_geom: simplify at the output resolution. */
+    if (dim > 0) {
+        swap_geom(h, &geom, GEOSTopologyPreserveSimplify_r(h, geom, CLIP_SIMPLIFY_UNITS));
+        if (!geom) {
+            geos_fail(g, err, "TopologyPreserveSimplify");
             goto cleanup;
         }
-        if (!valid) {
-            swap_geom(h, &geom, GEOSMakeValid_r(h, geom));
-            if (!geom) {
-                geos_fail(g, err, "MakeValid");
-                goto cleanup;
-            }
-        }
     }
+
+    /* mvt_geom: validate (polygons: clipping an invalid input leaves it invalid). */
+    if (dim == 2 && make_valid(g, &geom, err) < 0)
+        goto cleanup;
 
     /* mvt_geom: snap to the integer grid. Polygons by snap-rounding, which keeps them valid and
      * drops what collapsed; lines and points pointwise, as lwgeom_grid does. */
@@ -258,20 +270,8 @@ int clip_geom_to_tile(clip_geos *g, const GEOSGeometry *lonlat, const tile_id *t
         geos_fail(g, err, "setPrecision");
         goto cleanup;
     }
-    if (dim == 2) {
-        char valid = GEOSisValid_r(h, geom);
-        if (valid == 2) {
-            geos_fail(g, err, "isValid");
-            goto cleanup;
-        }
-        if (!valid) {
-            swap_geom(h, &geom, GEOSMakeValid_r(h, geom));
-            if (!geom) {
-                geos_fail(g, err, "MakeValid");
-                goto cleanup;
-            }
-        }
-    }
+    if (dim == 2 && make_valid(g, &geom, err) < 0)
+        goto cleanup;
 
     /* mvt_geom: keep the input's dimension (MakeValid may add lines and points); NULL if empty. */
     if (keep_dimension(h, geom, dim, out) < 0) {

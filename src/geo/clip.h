@@ -1,9 +1,9 @@
 /*
  * clip: the line and polygon pipeline that turns a stored geometry into MVT geometry of one tile.
  *
- * It follows PostGIS postgis/mvt.c mvt_geom(): from lon/lat to tile space (y down), simplify to
- * the tile's resolution (GEOSTopologyPreserveSimplify_r, CLIP_SIMPLIFY_UNITS), clip to the tile
- * grown by TILE_BUFFER units (GEOSClipByRect_r), make valid (GEOSMakeValid_r), snap to the
+ * It follows PostGIS postgis/mvt.c mvt_geom(): from lon/lat to tile space (y down), clip to the
+ * tile grown by TILE_BUFFER units (GEOSClipByRect_r), simplify to the tile's resolution
+ * (GEOSTopologyPreserveSimplify_r, CLIP_SIMPLIFY_UNITS), make valid (GEOSMakeValid_r), snap to the
  * integer grid (GEOSGeom_setPrecision_r: for polygons snap-rounding that keeps them valid and
  * removes what collapsed, for lines and points plain rounding), keep only components of the
  * input's dimension, and answer NULL when nothing is left. clip_emit() then writes the result

@@ -41,16 +41,17 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
-/* Make room for need elements of size elem in *p (capacity *cap, doubled as needed). */
-static void grow(void **p, size_t *cap, size_t need, size_t elem)
+/* Room for need elements of size elem in array p (capacity *cap, doubled as needed); returns the
+ * array, moved or not. */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return;
+        return p;
     size_t c = *cap ? *cap : 16;
     while (c < need)
         c *= 2;
-    *p = xrealloc(*p, c * elem);
     *cap = c;
+    return xrealloc(p, c * elem);
 }
 
 static size_t varint_size(uint64_t v)
@@ -223,7 +224,7 @@ static uint32_t intern_get(intern *t, const void *p, size_t n)
         }
     }
     assert(n <= UINT32_MAX && t->count < UINT32_MAX - 1);
-    grow((void **)&t->entries, &t->cap, t->count + 1, sizeof *t->entries);
+    t->entries = grow(t->entries, &t->cap, t->count + 1, sizeof *t->entries);
     t->entries[t->count] = (intern_entry){t->bytes.len, (uint32_t)n, h};
     buf_append(&t->bytes, p, n);
     t->count++;
@@ -397,7 +398,7 @@ static void feature_commit(mvt_feature *f)
     if (f->type == GEOM_POINT) {
         /* A (multi)point is one MoveTo with a count: built here from the pending points. */
         f->ngeom = 0;
-        grow((void **)&f->geom, &f->cap_geom, 1 + f->npoints * 2, sizeof *f->geom);
+        f->geom = grow(f->geom, &f->cap_geom, 1 + f->npoints * 2, sizeof *f->geom);
         f->geom[f->ngeom++] = command(CMD_MOVE_TO, f->npoints);
         int64_t cx = 0, cy = 0;
         for (size_t i = 0; i < f->npoints; i++) {
@@ -454,7 +455,7 @@ static void feature_tag(mvt_feature *f, const char *key, const buf *value)
             return;
         }
     }
-    grow((void **)&f->tags, &f->cap_tags, f->ntags + 2, sizeof *f->tags);
+    f->tags = grow(f->tags, &f->cap_tags, f->ntags + 2, sizeof *f->tags);
     f->tags[f->ntags++] = ki;
     f->tags[f->ntags++] = vi;
 }
@@ -526,7 +527,7 @@ int mvt_feature_add_points(mvt_feature *f, const int32_t *xy, size_t n)
 {
     if (feature_set_type(f, GEOM_POINT) < 0)
         return -1;
-    grow((void **)&f->points, &f->cap_points, 2 * (f->npoints + n), sizeof *f->points);
+    f->points = grow(f->points, &f->cap_points, 2 * (f->npoints + n), sizeof *f->points);
     for (size_t i = 0; i < 2 * n; i++)
         f->points[2 * f->npoints + i] = clamp_coord(xy[i]);
     f->npoints += n;
@@ -539,7 +540,7 @@ int mvt_feature_add_points(mvt_feature *f, const int32_t *xy, size_t n)
  */
 static size_t clean_path(mvt_feature *f, const int32_t *xy, size_t n, bool ring)
 {
-    grow((void **)&f->scratch, &f->cap_scratch, 2 * n, sizeof *f->scratch);
+    f->scratch = grow(f->scratch, &f->cap_scratch, 2 * n, sizeof *f->scratch);
     int32_t *s = f->scratch;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -560,7 +561,7 @@ static size_t clean_path(mvt_feature *f, const int32_t *xy, size_t n, bool ring)
 static void emit_path(mvt_feature *f, size_t k, bool close)
 {
     const int32_t *s = f->scratch;
-    grow((void **)&f->geom, &f->cap_geom, f->ngeom + 2 * k + 3, sizeof *f->geom);
+    f->geom = grow(f->geom, &f->cap_geom, f->ngeom + 2 * k + 3, sizeof *f->geom);
     for (size_t i = 0; i < k; i++) {
         if (i == 0)
             f->geom[f->ngeom++] = command(CMD_MOVE_TO, 1);

@@ -43,6 +43,12 @@ typedef struct http_config {
     size_t max_body_bytes;
     int connection_timeout_s;
     int max_connections;
+    /* Tiles. */
+    size_t tile_cache_bytes;
+    int cluster_maxzoom;      /* point layers are clustered below this zoom */
+    double cluster_cell;      /* cluster grid cell, tile units */
+    const char *tile_cache_control; /* Cache-Control of tiles (NULL: no-cache) */
+    void *app;                /* the application's shared state (api/state.h) */
 } http_config;
 
 typedef struct http_request {
@@ -65,6 +71,8 @@ typedef struct http_request {
     bool no_etag;             /* the answer must not get an ETag (errors, streams) */
     bool no_compress;         /* already compressed or binary that gzip would not shrink */
     const char *cache_control;/* NULL: no-cache (revalidate with the ETag) */
+    char etag[64];            /* set by the handler: used instead of hashing the body */
+    bool body_gzipped;        /* out already holds gzip bytes (Content-Encoding: gzip) */
     int64_t started_us;
 } http_request;
 

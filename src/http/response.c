@@ -4,6 +4,7 @@
 #include "http/response.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,22 +117,26 @@ enum MHD_Result response_queue(http_request *req)
         response_problem(req, &err);
     }
     int status = req->status;
-    char etag[48] = "";
+    char etag[64] = "";
     bool is_get = req->method == HTTP_GET || req->method == HTTP_HEAD;
-    if (is_get && status == 200 && !req->no_etag) {
-        unsigned char h[16];
-        crypto_generichash(h, sizeof h, (const unsigned char *)req->out.data, req->out.len, NULL, 0);
-        etag[0] = '"';
-        sodium_bin2hex(etag + 1, 33, h, sizeof h);
-        strcat(etag, "\"");
+    if (is_get && (status == 200 || (status == 204 && req->etag[0])) && !req->no_etag) {
+        if (req->etag[0]) {
+            snprintf(etag, sizeof etag, "%s", req->etag);
+        } else {
+            unsigned char h[16];
+            crypto_generichash(h, sizeof h, (const unsigned char *)req->out.data, req->out.len, NULL, 0);
+            etag[0] = '"';
+            sodium_bin2hex(etag + 1, 33, h, sizeof h);
+            strcat(etag, "\"");
+        }
         if (etag_matches(http_header(req, "If-None-Match"), etag)) {
             status = 304;
             buf_reset(&req->out);
         }
     }
-    bool gz = false;
+    bool gz = req->body_gzipped && status != 304;
     buf zipped = BUF_INIT;
-    if (status != 304 && req->out.len >= GZIP_MIN_BYTES && !req->no_compress &&
+    if (!gz && status != 304 && req->out.len >= GZIP_MIN_BYTES && !req->no_compress &&
         accepts(http_header(req, "Accept-Encoding"), "gzip")) {
         if (response_gzip(req->out.data, req->out.len, &zipped) == 0 && zipped.len < req->out.len) {
             buf_free(&req->out);
@@ -154,7 +159,7 @@ enum MHD_Result response_queue(http_request *req)
     MHD_add_response_header(resp, "Access-Control-Expose-Headers",
                             "ETag, Location, Content-Crs, Link, Content-Disposition");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (!req->no_compress)
+    if (!req->no_compress || req->body_gzipped)
         MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     if (gz)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
