@@ -29,6 +29,9 @@ int api_item(http_request *req, rm_error *err);
 /* tiles.c: vector tiles and TileJSON. */
 int api_tile(http_request *req, rm_error *err);
 int api_tilejson(http_request *req, rm_error *err);
+/* static.c: the web map's files under /map/. */
+int api_static(http_request *req, rm_error *err);
+int api_map_redirect(http_request *req, rm_error *err);
 /* metrics.c: Prometheus text format. */
 int api_metrics(http_request *req, rm_error *err);
 

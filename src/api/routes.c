@@ -16,6 +16,8 @@ const http_route api_routes[] = {
     {HTTP_GET, "/tiles/{}/{}/{}/{}", api_tile},
     {HTTP_GET, "/tiles/{}", api_tilejson},
     {HTTP_GET, "/metrics", api_metrics},
+    {HTTP_GET, "/map", api_map_redirect},
+    {HTTP_GET, "/map/*", api_static},
     {0, NULL, NULL},
 };
 

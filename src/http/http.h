@@ -96,7 +96,7 @@ void http_set_header(http_request *req, const char *name, const char *value);
 void http_reply(http_request *req, int status, const char *content_type);
 
 /* Routing table entry. pattern segments "{}" match one path segment and are captured, in order,
- * into req->path_params. */
+ * into req->path_params; a trailing "*" captures the rest of the path. */
 typedef struct http_route {
     int methods;           /* mask of enum http_method; HEAD is implied by GET, OPTIONS is automatic */
     const char *pattern;

@@ -18,7 +18,18 @@ static int match(const char *pattern, const char *path, http_request *req, char 
     const char *p = pattern;
     char *s = scratch;
     int np = 0;
-    while (*p && *s) {
+    while (*p) {
+        if (p[0] == '*' && p[1] == 0) {
+            /* A trailing "*" captures the rest of the path, slashes included (maybe empty). */
+            if (np >= HTTP_MAX_PATH_PARAMS)
+                return 0;
+            req->path_params[np++] = s;
+            s += strlen(s);
+            p++;
+            break;
+        }
+        if (!*s)
+            break;
         if (p[0] == '{' && p[1] == '}') {
             char *end = strchr(s, '/');
             if (end == s)
