@@ -26,17 +26,22 @@ build: deps
 	@test -x $(BUILD)/radmap
 	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
 
+WORLD := web/node_modules/world-atlas/countries-10m.json
+
 $(DEMO_DB):
 	@mkdir -p $(dir $(DEMO_DB))
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BUILD)/radmap init $(DEMO_DB).tmp --demo && mv $(DEMO_DB).tmp $(DEMO_DB)
+	@rm -f $(DEMO_DB) $(DEMO_DB).tmp*
+	$(BUILD)/radmap init $(DEMO_DB).tmp --demo --users-file $(dir $(DEMO_DB))users.txt
+	@if [ -f $(WORLD) ]; then $(BUILD)/radmap import $(DEMO_DB).tmp $(WORLD) --layer boundaries \
+	  --set level=country --source-label "Natural Earth 1:10m countries (world-atlas, public domain)"; fi
+	@mv $(DEMO_DB).tmp $(DEMO_DB); rm -f $(DEMO_DB).tmp-wal $(DEMO_DB).tmp-shm
 
 demo-db: build $(DEMO_DB)
 
 demo: demo-db
-	@if [ -f demo/users.txt ]; then echo "Demo users (name / password / role):"; cat demo/users.txt; fi
+	@if [ -f demo/users.txt ]; then echo "Demo accounts (name, password, role):"; cat demo/users.txt; fi
 	@echo "radmap: the map is at http://localhost:$(PORT)/map/ and the API at http://localhost:$(PORT)/"
-	exec $(BUILD)/radmap serve --db $(DEMO_DB) --port $(PORT) --bind 127.0.0.1 \
+	exec $(BUILD)/radmap serve --db $(DEMO_DB) --port $(PORT) --bind 127.0.0.1 --public on \
 	  $(if $(wildcard web/dist/index.html),--web web/dist,) --tiles tiles
 
 test: build

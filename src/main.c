@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/auth.h"
+#include "db/audit.h"
+#include "db/users.h"
 #include "api/state.h"
 #include "db/db.h"
 #include "db/demo.h"
@@ -17,16 +20,23 @@
 
 static const char usage[] =
     "usage: radmap COMMAND ...\n"
-    "  radmap init DB [--demo] [--facilities N] [--seed S] [--to VERSION]\n"
+    "  radmap init DB [--demo] [--facilities N] [--seed S] [--to VERSION] [--users-file FILE]\n"
     "      create or migrate the register DB; --demo fills it with the demo city (or N facilities\n"
-    "      over Vietnam), deterministic for a seed\n"
+    "      over Vietnam), deterministic for a seed, and one account per role (demo.viewer ...\n"
+    "      demo.admin) whose passwords go to FILE (default: standard output)\n"
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
-    "      [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
+    "      [--public on|off] [--read-quota 200000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
     "      serve the register over HTTP until SIGINT or SIGTERM\n"
     "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
     "      [--source-label TEXT] [--dry-run]\n"
     "      read a GIS file (GeoJSON, TopoJSON, GeoPackage, Shapefile, CSV, KML, XLSX) into layer L\n"
+    "  radmap user add DB NAME --role ROLE [--password-stdin] [--read-only] [--days N]\n"
+    "      create a user; prints a bearer token once, alone on the last line\n"
+    "  radmap user list DB | disable DB NAME | enable DB NAME | set-role DB NAME ROLE\n"
+    "  radmap user token DB NAME [--read-only] [--days N]   a new bearer token for NAME\n"
+    "  radmap audit verify DB\n"
+    "      check the audit trail's hash chain; exit 1 when a row was changed or removed\n"
     "  radmap version\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -59,6 +69,7 @@ static int cmd_init(int argc, char **argv)
     const char *path = NULL;
     int demo = 0;
     long facilities = 0, seed = 20250701, to = 0;
+    const char *users_file = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--demo") == 0)
@@ -69,6 +80,8 @@ static int cmd_init(int argc, char **argv)
         } else if (strcmp(a, "--seed") == 0) {
             if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 0, 2147483647L, &seed) < 0)
                 return 2;
+        } else if (strcmp(a, "--users-file") == 0 && i + 1 < argc) {
+            users_file = argv[++i];
         } else if (strcmp(a, "--to") == 0) {
             if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 1, 9999, &to) < 0)
                 return 2;
@@ -133,6 +146,23 @@ static int cmd_init(int argc, char **argv)
             goto fail;
         if (db_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; ANALYZE;", &err) < 0)
             goto fail;
+        /* One account per role, so that a newcomer can sign in at once (make demo keeps the list). */
+        FILE *uf = users_file ? fopen(users_file, "w") : NULL;
+        if (users_file && !uf) {
+            rm_error_set(&err, 500, "Cannot write", "cannot write %s", users_file);
+            goto fail;
+        }
+        if (db_exec(c, "BEGIN IMMEDIATE", &err) < 0 || users_add_demo_accounts(c, uf ? uf : stdout, &err) < 0 ||
+            db_exec(c, "COMMIT", &err) < 0) {
+            if (uf)
+                fclose(uf);
+            db_exec(c, "ROLLBACK", NULL);
+            goto fail;
+        }
+        if (uf) {
+            fclose(uf);
+            printf("radmap: demo accounts (name, password, role) written to %s\n", users_file);
+        }
         st = db_stmt(c, "SELECT layer, feature_count FROM layer_stat ORDER BY layer", &err);
         if (!st)
             goto fail;
@@ -157,7 +187,8 @@ static int cmd_serve(int argc, char **argv)
         .db_path = NULL, .bind = "127.0.0.1", .port = 8080, .threads = 0, .web_dir = NULL, .tiles_dir = NULL,
         .public_url = NULL, .max_body_bytes = 10u << 20, .connection_timeout_s = 30, .max_connections = 1024,
         .tile_cache_bytes = (size_t)256 << 20, .cluster_maxzoom = 12, .cluster_cell = 512,
-        .tile_cache_control = NULL,
+        .tile_cache_control = NULL, .authorize = auth_authorize, .public_access = false, .job_threads = 2,
+        .read_quota_rows = 200000,
     };
     char tile_cc[64];
     for (int i = 0; i < argc; i++) {
@@ -174,6 +205,8 @@ static int cmd_serve(int argc, char **argv)
             cfg.tiles_dir = v, i++;
         else if (strcmp(a, "--public-url") == 0 && v)
             cfg.public_url = v, i++;
+        else if (strcmp(a, "--public") == 0 && v && (strcmp(v, "on") == 0 || strcmp(v, "off") == 0))
+            cfg.public_access = strcmp(v, "on") == 0, i++;
         else if (strcmp(a, "--port") == 0) {
             if (opt_long(a, v, 0, 65535, &n) < 0)
                 return 2;
@@ -194,6 +227,10 @@ static int cmd_serve(int argc, char **argv)
             if (opt_long(a, v, 1, 100000, &n) < 0)
                 return 2;
             cfg.max_connections = (int)n, i++;
+        } else if (strcmp(a, "--read-quota") == 0) {
+            if (opt_long(a, v, 0, 1000000000L, &n) < 0)
+                return 2;
+            cfg.read_quota_rows = n, i++;
         } else if (strcmp(a, "--tile-cache-mb") == 0) {
             if (opt_long(a, v, 0, 65536, &n) < 0)
                 return 2;
@@ -307,6 +344,175 @@ done:
     return rc;
 }
 
+/* Read a password from standard input (one line, without its newline). */
+static int read_password(char *out, size_t cap)
+{
+    if (!fgets(out, (int)cap, stdin))
+        return -1;
+    out[strcspn(out, "\r\n")] = 0;
+    return out[0] ? 0 : -1;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("user needs a subcommand and a database%s", "");
+    const char *sub = argv[0], *path = argv[1];
+    const char *name = argc > 2 && argv[2][0] != '-' ? argv[2] : NULL;
+    const char *role_s = NULL;
+    int pw_stdin = 0, read_only = 0;
+    long days = 365;
+    for (int i = name ? 3 : 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--role") == 0 && i + 1 < argc)
+            role_s = argv[++i];
+        else if (strcmp(a, "--password-stdin") == 0)
+            pw_stdin = 1;
+        else if (strcmp(a, "--read-only") == 0)
+            read_only = 1;
+        else if (strcmp(a, "--days") == 0) {
+            if (opt_long(a, i + 1 < argc ? argv[++i] : NULL, 1, 3650, &days) < 0)
+                return 2;
+        } else if (strcmp(sub, "set-role") == 0 && !role_s && a[0] != '-')
+            role_s = a;
+        else
+            return usage_error("unknown or incomplete option %s for user", a);
+    }
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist; create it with: radmap init %s\n", path, path);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    int rc = 1;
+    if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0)
+        goto fail;
+    if (strcmp(sub, "list") == 0) {
+        sqlite3_stmt *st = db_stmt(c, "SELECT name, role, disabled, password_hash IS NOT NULL, created_at, "
+                                      "(SELECT count(*) FROM token t WHERE t.user_id = u.id AND t.revoked = 0 AND "
+                                      "t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ','now')) FROM app_user u "
+                                      "ORDER BY name", &err);
+        if (!st)
+            goto fail;
+        printf("%-24s %-10s %-9s %-8s %-6s %s\n", "name", "role", "state", "password", "tokens", "created");
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf("%-24s %-10s %-9s %-8s %-6d %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                   sqlite3_column_int(st, 2) ? "disabled" : "active", sqlite3_column_int(st, 3) ? "yes" : "no",
+                   sqlite3_column_int(st, 5), sqlite3_column_text(st, 4));
+        db_stmt_done(st);
+        rc = 0;
+        goto done;
+    }
+    if (!name)
+        return usage_error("user %s needs a user name", sub);
+    if (strcmp(sub, "add") == 0 || strcmp(sub, "token") == 0) {
+        int64_t id = 0;
+        if (strcmp(sub, "add") == 0) {
+            user_role role = users_role_parse(role_s);
+            if (role == ROLE_NONE) {
+                fprintf(stderr, "radmap: --role must be one of: %s\n", users_role_list());
+                db_close(c);
+                return 2;
+            }
+            char pw[1100], hash[128];
+            const char *h = NULL;
+            if (pw_stdin) {
+                if (read_password(pw, sizeof pw) < 0 || strlen(pw) < 8) {
+                    rm_error_set(&err, 400, "Bad password", "the password on standard input must have at least "
+                                 "8 characters");
+                    goto fail;
+                }
+                if (users_hash_password(pw, hash) < 0) {
+                    rm_error_set(&err, 500, "Hash failed", "cannot hash the password (out of memory)");
+                    goto fail;
+                }
+                h = hash;
+            }
+            if (db_exec(c, "BEGIN IMMEDIATE", &err) < 0)
+                goto fail;
+            if (users_add(c, name, role, h, &id, &err) < 0) {
+                db_exec(c, "ROLLBACK", NULL);
+                goto fail;
+            }
+        } else {
+            user_info who;
+            char hash[128];
+            sqlite3_stmt *st = db_stmt(c, "SELECT id FROM app_user WHERE name = ? AND disabled = 0", &err);
+            if (!st)
+                goto fail;
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                id = sqlite3_column_int64(st, 0);
+            db_stmt_done(st);
+            (void)who;
+            (void)hash;
+            if (!id) {
+                rm_error_set(&err, 404, "No such user", "there is no active user named %s", name);
+                goto fail;
+            }
+            if (db_exec(c, "BEGIN IMMEDIATE", &err) < 0)
+                goto fail;
+        }
+        char token[USERS_TOKEN_CHARS];
+        if (users_issue_token(c, id, "bearer", !read_only, (int64_t)days * 86400, "command line", token, &err) < 0 ||
+            db_exec(c, "COMMIT", &err) < 0) {
+            db_exec(c, "ROLLBACK", NULL);
+            goto fail;
+        }
+        if (strcmp(sub, "add") == 0)
+            printf("radmap: user %s added with role %s%s\n", name, role_s, pw_stdin ? " and a password" : "");
+        printf("radmap: %s bearer token for %s, valid %ld days (shown once, keep it safe):\n",
+               read_only ? "read-only" : "read-write", name, days);
+        printf("%s\n", token);
+        rc = 0;
+    } else if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
+        if (users_set_disabled(c, name, strcmp(sub, "disable") == 0, &err) < 0)
+            goto fail;
+        printf("radmap: user %s %sd; %s\n", name, sub, strcmp(sub, "disable") == 0 ?
+               "every session and token of that user is revoked" : "issue a new token with: radmap user token");
+        rc = 0;
+    } else if (strcmp(sub, "set-role") == 0) {
+        if (users_set_role(c, name, users_role_parse(role_s), &err) < 0)
+            goto fail;
+        printf("radmap: user %s now has role %s; their sessions and tokens are revoked\n", name, role_s);
+        rc = 0;
+    } else {
+        db_close(c);
+        return usage_error("unknown user subcommand %s (add, list, disable, enable, set-role, token)", sub);
+    }
+    goto done;
+fail:
+    fprintf(stderr, "radmap: user %s failed: %s\n", sub, err.detail);
+done:
+    db_close(c);
+    return rc;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "verify") != 0)
+        return usage_error("usage: radmap audit verify DB%s", "");
+    const char *path = argv[1];
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist\n", path);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    audit_report rep;
+    int rc = 1;
+    if (db_open(path, DB_READONLY, &c, &err) < 0 || audit_verify(c, &rep, &err) < 0) {
+        fprintf(stderr, "radmap: audit verify failed: %s\n", err.detail);
+    } else if (rep.first_bad_id) {
+        printf("radmap: audit trail BROKEN after %lld intact rows: %s\n", (long long)rep.rows - 1, rep.problem);
+    } else {
+        printf("radmap: audit trail intact: %lld rows, hash chain verified\n", (long long)rep.rows);
+        rc = 0;
+    }
+    db_close(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -318,6 +524,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(argc - 2, argv + 2);
+    else if (strcmp(cmd, "audit") == 0)
+        rc = cmd_audit(argc - 2, argv + 2);
+    else if (strcmp(cmd, "user") == 0)
+        rc = cmd_user(argc - 2, argv + 2);
     else if (strcmp(cmd, "import") == 0)
         rc = cmd_import(argc - 2, argv + 2);
     else if (strcmp(cmd, "serve") == 0)

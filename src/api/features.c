@@ -14,6 +14,8 @@
 
 #include "api/api.h"
 #include "api/query.h"
+#include "api/readlog.h"
+#include "api/state.h"
 #include "core/date.h"
 #include "core/json.h"
 #include "core/params.h"
@@ -250,6 +252,10 @@ int api_items(http_request *req, rm_error *err)
     if (!db)
         return -1;
     vis_class vis = api_caller_class(req);
+    /* Collections only the full class sees (sources, devices) are sensitive: quota and read log. */
+    bool sensitive = c->vis == VIS_FULL;
+    if (sensitive && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
+        return -1;
     query_init(&q, c, vis, today);
     const char *bbox_s = http_query(req, "bbox");
     if (bbox_s) {
@@ -290,6 +296,7 @@ int api_items(http_request *req, rm_error *err)
     json_key(&w, "features");
     json_arr_begin(&w);
     int64_t n = 0, first_id = 0, last_id = 0;
+    int64_t *ids = sensitive ? malloc(sizeof *ids * (size_t)limit) : NULL;
     bool more = false;
     buf *rows = NULL;
     int nrows = 0;
@@ -300,6 +307,8 @@ int api_items(http_request *req, rm_error *err)
             break;
         }
         int64_t id = sqlite3_column_int64(st, 0);
+        if (ids)
+            ids[n] = id;
         if (before) {
             rows = realloc(rows, sizeof *rows * (size_t)(nrows + 1));
             buf_init(&rows[nrows]);
@@ -323,9 +332,13 @@ int api_items(http_request *req, rm_error *err)
         for (int i = 0; i < nrows; i++)
             buf_free(&rows[i]);
         free(rows);
+        free(ids);
         goto cleanup;
     }
     db_stmt_done(st);
+    if (sensitive)
+        readlog_record(app_reads(app_state_of(req)), req, c->id, ids, (size_t)n);
+    free(ids);
     if (before) {
         for (int i = nrows - 1; i >= 0; i--) {
             json_raw(&w, rows[i].data, rows[i].len);
@@ -374,6 +387,47 @@ cleanup:
     return rc;
 }
 
+int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today, buf *out,
+                        int64_t *version, rm_error *err)
+{
+    query q;
+    query_init(&q, c, vis, today);
+    query_and(&q, "t.id = ?");
+    query_add_int(&q, id);
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "SELECT ");
+    query_select_list(&q, &sql);
+    buf_appendf(&sql, ", t.version FROM %s WHERE %s", c->from, q.where.data);
+    int rc = -1;
+    sqlite3_stmt *st = query_prepare(&q, db, sql.data, err);
+    if (!st)
+        goto cleanup;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        json_writer w;
+        json_init(&w, out);
+        write_feature_row(&w, &q, st);
+        json_obj_end(&w);
+        if (version)
+            *version = sqlite3_column_int64(st, sqlite3_column_count(st) - 1);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        db_error(db, err, 500, "reading a feature");
+    }
+    db_stmt_done(st);
+cleanup:
+    query_cleanup(&q);
+    buf_free(&sql);
+    return rc;
+}
+
+void features_etag(int64_t version, int32_t today, vis_class vis, char out[64])
+{
+    snprintf(out, 64, "\"v%lld-d%d-c%d\"", (long long)version, (int)today, (int)vis);
+}
+
 int api_item(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", "at", NULL};
@@ -394,40 +448,32 @@ int api_item(http_request *req, rm_error *err)
     db_conn *db = http_thread_db(req, err);
     if (!db)
         return -1;
-    query q;
-    query_init(&q, c, api_caller_class(req), today);
-    query_and(&q, "t.id = ?");
-    query_add_int(&q, id);
-    buf sql = BUF_INIT;
-    buf_puts(&sql, "SELECT ");
-    query_select_list(&q, &sql);
-    buf_appendf(&sql, " FROM %s WHERE %s", c->from, q.where.data);
-    int rc = -1;
-    sqlite3_stmt *st = query_prepare(&q, db, sql.data, err);
-    if (!st)
-        goto cleanup;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        json_writer w;
-        json_init(&w, &req->out);
-        write_feature_row(&w, &q, st);
-        json_key(&w, "links");
-        json_arr_begin(&w);
-        write_link(&w, req, "self", geojson, "this feature", "/collections/%s/items/%lld", c->id, (long long)id);
-        write_link(&w, req, "alternate", "text/html", "on the map", "/map/#%s/%lld", c->id, (long long)id);
-        write_link(&w, req, "collection", "application/json", c->title, "/collections/%s", c->id);
-        json_arr_end(&w);
-        json_obj_end(&w);
-        http_reply(req, 200, geojson);
-        rc = 0;
-    } else if (s == SQLITE_DONE) {
-        rm_error_set(err, 404, "Not Found", "no feature %lld in %s", (long long)id, c->id);
-    } else {
-        db_error(db, err, 500, "reading a feature");
-    }
-    db_stmt_done(st);
-cleanup:
-    query_cleanup(&q);
-    buf_free(&sql);
-    return rc;
+    vis_class vis = api_caller_class(req);
+    bool sensitive = c->vis == VIS_FULL;
+    if (sensitive && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
+        return -1;
+    int64_t version = 0;
+    int found = features_render_one(db, c, id, vis, today, &req->out, &version, err);
+    if (found < 0)
+        return -1;
+    if (found && sensitive)
+        readlog_record(app_reads(app_state_of(req)), req, c->id, &id, 1);
+    if (found == 0)
+        return rm_error_set(err, 404, "Not Found", "no feature %lld in %s", (long long)id, c->id);
+    /* Reopen the Feature written above to add its links. */
+    buf_truncate(&req->out, req->out.len - 1);
+    json_writer w;
+    json_init(&w, &req->out);
+    w.need_comma[1] = true;
+    w.depth = 1;
+    json_key(&w, "links");
+    json_arr_begin(&w);
+    write_link(&w, req, "self", geojson, "this feature", "/collections/%s/items/%lld", c->id, (long long)id);
+    write_link(&w, req, "alternate", "text/html", "on the map", "/map/#%s/%lld", c->id, (long long)id);
+    write_link(&w, req, "collection", "application/json", c->title, "/collections/%s", c->id);
+    json_arr_end(&w);
+    json_obj_end(&w);
+    features_etag(version, today, vis, req->etag);
+    http_reply(req, 200, geojson);
+    return 0;
 }

@@ -346,7 +346,7 @@ void query_write_properties(query *q, sqlite3_stmt *st, json_writer *w)
         json_key(w, p->name);
         int t = sqlite3_column_type(st, col);
         if (t == SQLITE_NULL) {
-            json_null(w);
+            json_write_null(w);
         } else {
             switch (p->type) {
             case PROP_INT: json_int(w, sqlite3_column_int64(st, col)); break;

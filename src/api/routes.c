@@ -1,30 +1,35 @@
 /*
- * routes: the routing table of `radmap serve`. Order matters only where patterns overlap: the
- * first match wins.
+ * routes: the routing table of `radmap serve`: path, methods, handler and who may call it (role
+ * masks of api/auth.h, checked before the handler runs). Order matters only where a path and
+ * method match several entries: the first wins.
  */
 #include "api/api.h"
+#include "api/auth.h"
+
+/* Who edits the register. */
+#define R_REGISTER_EDIT (R_LICENSING | R_ADMIN)
 
 const http_route api_routes[] = {
-    {HTTP_GET, "/", api_landing},
-    {HTTP_GET, "/conformance", api_conformance},
-    {HTTP_GET, "/api", api_openapi},
-    {HTTP_GET, "/health", api_health},
-    {HTTP_GET, "/collections", api_collections},
-    {HTTP_GET, "/collections/{}", api_collection},
-    {HTTP_GET, "/collections/{}/items", api_items},
-    {HTTP_GET, "/collections/{}/items/{}", api_item},
-    {HTTP_GET, "/tiles/{}/{}/{}/{}", api_tile},
-    {HTTP_GET, "/tiles/{}", api_tilejson},
-    {HTTP_GET, "/metrics", api_metrics},
-    {HTTP_GET, "/map", api_map_redirect},
-    {HTTP_GET, "/map/*", api_static},
-    {0, NULL, NULL},
+    {HTTP_GET, "/", api_landing, R_OPEN},
+    {HTTP_GET, "/conformance", api_conformance, R_OPEN},
+    {HTTP_GET, "/api", api_openapi, R_OPEN},
+    {HTTP_GET, "/health", api_health, R_OPEN},
+    {HTTP_POST, "/auth/login", api_login, R_OPEN},
+    {HTTP_POST, "/auth/logout", api_logout, R_USERS},
+    {HTTP_GET, "/auth/me", api_me, R_OPEN},
+    {HTTP_GET, "/collections", api_collections, R_READERS},
+    {HTTP_GET, "/collections/{}", api_collection, R_READERS},
+    {HTTP_GET, "/collections/{}/items", api_items, R_READERS},
+    {HTTP_GET, "/collections/{}/items/{}", api_item, R_READERS},
+    {HTTP_POST, "/collections/{}/items", api_item_create, R_REGISTER_EDIT},
+    {HTTP_PUT, "/collections/{}/items/{}", api_item_replace, R_REGISTER_EDIT},
+    {HTTP_PATCH, "/collections/{}/items/{}", api_item_patch, R_REGISTER_EDIT},
+    {HTTP_DELETE, "/collections/{}/items/{}", api_item_delete, R_REGISTER_EDIT},
+    {HTTP_GET, "/collections/{}/items/{}/history", api_item_history, R_LICENSING | R_LEADER | R_ADMIN},
+    {HTTP_GET, "/tiles/{}/{}/{}/{}", api_tile, R_READERS},
+    {HTTP_GET, "/tiles/{}", api_tilejson, R_READERS},
+    {HTTP_GET, "/metrics", api_metrics, R_ADMIN | R_OPEN},
+    {HTTP_GET, "/map", api_map_redirect, R_OPEN},
+    {HTTP_GET, "/map/*", api_static, R_OPEN},
+    {0, NULL, NULL, 0},
 };
-
-vis_class api_caller_class(http_request *req)
-{
-    (void)req;
-    /* Accounts and roles arrive with the editing work; until then every caller of a server bound
-     * to its default loopback address is staff. */
-    return VIS_FULL;
-}

@@ -4,6 +4,8 @@
 #include "api/state.h"
 
 #include <pthread.h>
+
+#include "api/readlog.h"
 #include <stdlib.h>
 
 struct app_state {
@@ -13,6 +15,10 @@ struct app_state {
     int npoints;
     pthread_mutex_t follow_mu;
     int64_t last_change_id;
+    const char *db_path;
+    pthread_mutex_t writer_mu;
+    db_conn *writer;
+    readlog *reads;
 };
 
 app_state *app_state_create(const http_config *config, db_conn *db, rm_error *err)
@@ -23,6 +29,8 @@ app_state *app_state_create(const http_config *config, db_conn *db, rm_error *er
         return NULL;
     }
     pthread_mutex_init(&s->follow_mu, NULL);
+    pthread_mutex_init(&s->writer_mu, NULL);
+    s->db_path = config->db_path;
     s->tiles = tilecache_create(config->tile_cache_bytes);
     static const struct { const char *coll, *category; } layers[] = {
         {"facilities", "max_category"}, {"sources", "iaea_category"}, {"devices", NULL},
@@ -40,6 +48,12 @@ app_state *app_state_create(const http_config *config, db_conn *db, rm_error *er
     if (sqlite3_step(st) == SQLITE_ROW)
         s->last_change_id = sqlite3_column_int64(st, 0);
     db_stmt_done(st);
+    s->reads = readlog_create(s, config->read_quota_rows);
+    if (!s->reads) {
+        rm_error_set(err, 500, "Out of memory", "starting the read log");
+        app_state_destroy(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -47,7 +61,10 @@ void app_state_destroy(app_state *s)
 {
     if (!s)
         return;
+    readlog_destroy(s->reads);
     tilecache_destroy(s->tiles);
+    db_close(s->writer);
+    pthread_mutex_destroy(&s->writer_mu);
     for (int i = 0; i < s->npoints; i++)
         pointindex_destroy(s->points[i]);
     pthread_mutex_destroy(&s->follow_mu);
@@ -56,6 +73,23 @@ void app_state_destroy(app_state *s)
 
 app_state *app_state_of(http_request *req) { return req->config->app; }
 tilecache *app_tiles(app_state *s) { return s->tiles; }
+readlog *app_reads(app_state *s) { return s->reads; }
+
+db_conn *app_writer_lock(app_state *s, rm_error *err)
+{
+    pthread_mutex_lock(&s->writer_mu);
+    if (!s->writer && db_open(s->db_path, DB_READWRITE, &s->writer, err) < 0) {
+        s->writer = NULL;
+        pthread_mutex_unlock(&s->writer_mu);
+        return NULL;
+    }
+    return s->writer;
+}
+
+void app_writer_unlock(app_state *s)
+{
+    pthread_mutex_unlock(&s->writer_mu);
+}
 
 pointindex *app_points(app_state *s, const coll_def *c)
 {

@@ -28,6 +28,12 @@ void app_state_destroy(app_state *s);
 app_state *app_state_of(http_request *req);
 
 tilecache *app_tiles(app_state *s);
+/* The read log and quota of sensitive rows (api/readlog.h). */
+struct readlog *app_reads(app_state *s);
+/* The one writer connection, locked for the caller (DESIGN §2); NULL with err (503) when it cannot
+ * be opened. Every write is one transaction between lock and unlock. */
+db_conn *app_writer_lock(app_state *s, rm_error *err);
+void app_writer_unlock(app_state *s);
 /* The snapshot of a point collection, or NULL for a collection without one. */
 pointindex *app_points(app_state *s, const coll_def *c);
 /* Apply the changes committed since db last looked (see above). 0 or -1 with err. */

@@ -21,6 +21,7 @@
 
 #include "api/api.h"
 #include "api/query.h"
+#include "api/readlog.h"
 #include "api/state.h"
 #include "core/date.h"
 #include "core/json.h"
@@ -34,8 +35,9 @@
 static const char *const facility_attrs[] = {"code", "name", "practice", "status", "max_category",
                                              "aggregate_category", "source_count", "device_count", NULL};
 static const char *const source_attrs[] = {"facility_id", "nuclide", "activity_bq_now", "iaea_category", "status",
-                                           NULL};
+                                           "alert", NULL};
 static const char *const device_attrs[] = {"facility_id", "type", "status", NULL};
+static const char *const receptor_attrs[] = {"name", "kind", "capacity", NULL};
 
 typedef struct tile_layer {
     const char *name;
@@ -48,6 +50,7 @@ static const tile_layer tile_layers[] = {
     {"facilities", "facilities", facility_attrs, "max_category"},
     {"sources", "sources", source_attrs, "iaea_category"},
     {"devices", "devices", device_attrs, NULL},
+    {"receptors", "receptors", receptor_attrs, NULL},
     {"boundaries", NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -163,6 +166,7 @@ typedef struct tile_ctx {
     int32_t today;
     tile_id t;
     mvt_tile *mvt;
+    long sensitive_rows;  /* source and device features put in the tile (read log, quota) */
 } tile_ctx;
 
 /* Points of l from SQL in the buffered tile, every one as a feature. */
@@ -191,6 +195,8 @@ static int points_from_sql(tile_ctx *c, const tile_layer *l, const coll_def *col
         mvt_feature *f = mvt_feature_begin(ml, (uint64_t)sqlite3_column_int64(st, 0));
         add_attrs(f, st, props, nprops);
         mvt_feature_add_point(f, tile_round(tx), tile_round(ty));
+        if (coll->vis == VIS_FULL)
+            c->sensitive_rows++;
     }
     if (s != SQLITE_DONE)
         db_error(c->db, err, 500, "reading tile features");
@@ -224,6 +230,8 @@ static int points_clustered(tile_ctx *c, const tile_layer *l, const coll_def *co
     }
     if (cluster_grid(pts, n, c->req->config->cluster_cell, &cl, &nc, err) < 0)
         goto cleanup;
+    if (coll->vis == VIS_FULL)
+        c->sensitive_rows += (long)n;
     mvt_layer *ml = mvt_layer_begin(c->mvt, l->name, TILE_EXTENT);
     bool show_category = l->category_attr && c->vis == VIS_FULL;
     /* Single points: their attributes by id, with the tile's select list. */
@@ -370,6 +378,12 @@ int api_tile(http_request *req, rm_error *err)
     c.db = http_thread_db(req, err);
     if (!c.db)
         return -1;
+    bool sensitive = false;
+    for (int i = 0; i < nlayers; i++)
+        if (layers[i]->collection && coll_find(layers[i]->collection)->vis == VIS_FULL)
+            sensitive = true;
+    if (sensitive && readlog_check(app_reads(c.app), req, err) < 0)
+        return -1;
     if (app_follow_changes(c.app, c.db, err) < 0)
         return -1;
     char key[160];
@@ -387,6 +401,8 @@ int api_tile(http_request *req, rm_error *err)
         req->body_gzipped = hit.gzipped;
         snprintf(req->etag, sizeof req->etag, "%s", hit.etag);
         tilecache_hit_free(&hit);
+        if (sensitive)
+            readlog_record(app_reads(c.app), req, "tiles", NULL, 1);
         http_set_header(req, "X-Tile-Cache", "hit");
         http_reply(req, req->out.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
         return 0;
@@ -418,6 +434,8 @@ int api_tile(http_request *req, rm_error *err)
     }
     buf_free(&req->out);
     req->out = tile;
+    if (sensitive)
+        readlog_record(app_reads(c.app), req, "tiles", NULL, c.sensitive_rows ? (size_t)c.sensitive_rows : 1);
     http_set_header(req, "X-Tile-Cache", "miss");
     http_reply(req, req->out.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
     return 0;

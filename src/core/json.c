@@ -136,7 +136,7 @@ void json_strn(json_writer *w, const char *s, size_t n)
 void json_str(json_writer *w, const char *s)
 {
     if (!s) {
-        json_null(w);
+        json_write_null(w);
         return;
     }
     json_strn(w, s, strlen(s));
@@ -190,7 +190,7 @@ void json_bool(json_writer *w, bool v)
     buf_puts(w->out, v ? "true" : "false");
 }
 
-void json_null(json_writer *w)
+void json_write_null(json_writer *w)
 {
     before_value(w);
     buf_puts(w->out, "null");

@@ -37,7 +37,7 @@ void json_int(json_writer *w, int64_t v);
 void json_num(json_writer *w, double v);          /* shortest form that reads back exactly */
 void json_numf(json_writer *w, double v, int decimals); /* fixed decimals, trailing zeros trimmed */
 void json_bool(json_writer *w, bool v);
-void json_null(json_writer *w);
+void json_write_null(json_writer *w);
 /* Insert already-serialised JSON text as a value (caller guarantees validity). */
 void json_raw(json_writer *w, const char *text, size_t n);
 /* Shorthands: key and value. */

@@ -13,6 +13,8 @@ static const char *const source_status[] = {"in_use", "stored", "disused", "tran
 static const char *const device_status[] = {"in_use", "stored", "disused", "transferred", "disposed", NULL};
 static const char *const record_owner[] = {"department", "varans", NULL};
 static const char *const source_form[] = {"sealed", "unsealed", NULL};
+static const char *const receptor_kind[] = {"school", "kindergarten", "hospital", "market", "water_intake",
+                                            "stadium", "shopping_centre", "religious_site", "other", NULL};
 
 /* Current activity, A/D and category of source row s joined to nuclide n. */
 #define ACT_NOW(s, n) "rm_decay(" s ".activity_bq, " s ".reference_date, " n ".half_life_s, :today)"
@@ -111,6 +113,8 @@ static const coll_prop source_props[] = {
     {"status", "t.status", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, source_status, "Source status"},
     {"own_location", "t.own_location", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
      "true when the position is the source's own (mobile, temporary site, last known), not its facility's"},
+    {"alert", "t.status IN ('lost','stolen')", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true while the source is lost or stolen (listed by /alerts); the position is its last known one"},
     {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
      "The facility's primary practice"},
     {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
@@ -147,6 +151,111 @@ static const coll_prop device_props[] = {
     {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
+static const char *const device_statuses[] = {"in_use", "stored", "disused", "transferred", "disposed", NULL};
+
+#define NO_RANGE 0, 0
+static const coll_field facility_fields[] = {
+    {"code", "code", PROP_TEXT, true, 32, NO_RANGE, NULL, NULL, NULL, RULE_CODE},
+    {"name", "name", PROP_TEXT, true, 200, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"organization_id", "organization_id", PROP_INT, false, 0, 1, 9e15, NULL, NULL,
+     "SELECT 1 FROM organization WHERE id = ?", RULE_NONE},
+    {"practice", "practice", PROP_TEXT, true, 40, NO_RANGE, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     RULE_NONE},
+    {"practices", NULL, PROP_TEXT_LIST, false, 40, NO_RANGE, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     RULE_NONE},
+    {"status", "status", PROP_TEXT, false, 20, NO_RANGE, facility_status, NULL, NULL, RULE_NONE},
+    {"address", "address", PROP_TEXT, false, 300, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"ward", "ward", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_district", "legacy_district", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_ward", "legacy_ward", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_province", "legacy_province", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"contact_name", "contact_name", PROP_TEXT, false, 200, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"contact_phone", "contact_phone", PROP_TEXT, false, 40, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"contact_email", "contact_email", PROP_TEXT, false, 200, NO_RANGE, NULL, NULL, NULL, RULE_EMAIL},
+    {"external_ref", "external_ref", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_system", "legacy_system", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_id", "legacy_id", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+};
+
+static const coll_field source_fields[] = {
+    {"facility_id", "facility_id", PROP_INT, true, 0, 1, 9e15, NULL, NULL, "SELECT 1 FROM facility WHERE id = ?",
+     RULE_NONE},
+    {"nuclide", "nuclide", PROP_TEXT, true, 40, NO_RANGE, NULL, "SELECT nuclide FROM nuclide ORDER BY nuclide", NULL,
+     RULE_NONE},
+    {"form", "form", PROP_TEXT, false, 10, NO_RANGE, source_form, NULL, NULL, RULE_NONE},
+    {"serial_no", "serial_no", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"manufacturer", "manufacturer", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"model", "model", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    /* 1e18 Bq (1 EBq) is far above any sealed source ever made. */
+    {"activity_bq", "activity_bq", PROP_REAL, true, 0, 1e-3, 1e18, NULL, NULL, NULL, RULE_NONE},
+    {"reference_date", "reference_date", PROP_TEXT, true, 10, NO_RANGE, NULL, NULL, NULL, RULE_DATE_NOT_FUTURE},
+    {"status", "status", PROP_TEXT, false, 20, NO_RANGE, source_status, NULL, NULL, RULE_NONE},
+    {"external_ref", "external_ref", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+};
+
+static const coll_field device_fields[] = {
+    {"facility_id", "facility_id", PROP_INT, true, 0, 1, 9e15, NULL, NULL, "SELECT 1 FROM facility WHERE id = ?",
+     RULE_NONE},
+    {"type", "type", PROP_TEXT, true, 40, NO_RANGE, NULL, "SELECT key FROM device_type ORDER BY key", NULL,
+     RULE_NONE},
+    {"manufacturer", "manufacturer", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"model", "model", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"serial_no", "serial_no", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"max_kv", "max_kv", PROP_REAL, false, 0, 1, 100000, NULL, NULL, NULL, RULE_NONE},
+    {"max_ma", "max_ma", PROP_REAL, false, 0, 0.001, 100000, NULL, NULL, NULL, RULE_NONE},
+    {"room", "room", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"status", "status", PROP_TEXT, false, 20, NO_RANGE, device_statuses, NULL, NULL, RULE_NONE},
+    {"external_ref", "external_ref", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+};
+
+#define FACILITY_SEARCH_UPDATE \
+    "UPDATE facility SET search_key = rm_fold(coalesce(name, '') || ' ' || coalesce(code, '') || ' ' || " \
+    "coalesce(address, '') || ' ' || coalesce(ward, '') || ' ' || coalesce(legacy_district, '') || ' ' || " \
+    "coalesce(legacy_ward, '') || ' ' || coalesce((SELECT o.name FROM organization o WHERE o.id = " \
+    "facility.organization_id), '')) WHERE id = ?1"
+#define SERIAL_CHECK(table, gone) \
+    "SELECT id FROM " table " WHERE manufacturer = ?1 AND model = ?2 AND serial_no = ?3 AND id <> ?4 " \
+    "AND status NOT IN " gone " LIMIT 1"
+
+static const coll_prop receptor_props[] = {
+    {"name", "t.name", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Name of the site"},
+    {"kind", "t.kind", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, receptor_kind,
+     "school, kindergarten, hospital, market, water_intake, stadium, shopping_centre, religious_site or other"},
+    {"capacity", "t.capacity", PROP_INT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL,
+     "People present at a busy time (pupils, beds, visitors), when known"},
+    {"address", "t.address", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Street address"},
+    {"ward", "t.ward", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, NULL, "Ward or commune (2025 units)"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, record_owner,
+     "department or varans"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Reference in the owner's system"},
+    {"legacy_system", "t.legacy_system", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Register or GIS file the record came from"},
+    {"legacy_id", "t.legacy_id", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Id in that register"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_PUBLIC, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const coll_field receptor_fields[] = {
+    {"name", "name", PROP_TEXT, true, 200, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"kind", "kind", PROP_TEXT, true, 20, NO_RANGE, receptor_kind, NULL, NULL, RULE_NONE},
+    {"capacity", "capacity", PROP_INT, false, 0, 0, 1e7, NULL, NULL, NULL, RULE_NONE},
+    {"address", "address", PROP_TEXT, false, 300, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"ward", "ward", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"external_ref", "external_ref", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_system", "legacy_system", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"legacy_id", "legacy_id", PROP_TEXT, false, 60, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+};
+#define RECEPTOR_SEARCH_UPDATE \
+    "UPDATE receptor SET search_key = rm_fold(coalesce(name, '') || ' ' || coalesce(address, '') || ' ' || " \
+    "coalesce(ward, '')) WHERE id = ?1"
+
 const coll_def coll_all[] = {
     {"facilities", "Radiation facilities",
      "Every licensed radiation facility in the province: medical X-ray, nuclear medicine, radiotherapy, "
@@ -154,16 +263,25 @@ const coll_def coll_all[] = {
      "facility", "facility t", "idx_facility_geom",
      "t.search_key", VIS_PUBLIC,
      /* Public callers never see a facility holding a Category 1-3 source: its point is the source's. */
-     "coalesce(" FAC_MAX_CATEGORY ", 9) > 3", facility_props},
+     "coalesce(" FAC_MAX_CATEGORY ", 9) > 3", facility_props, facility_fields, true, NULL, NULL,
+     FACILITY_SEARCH_UPDATE, NULL},
     {"sources", "Radioactive sources",
      "Sealed and unsealed radioactive sources with their current activity and IAEA category.",
      "source", "source t JOIN nuclide n ON n.nuclide = t.nuclide JOIN facility f ON f.id = t.facility_id",
-     "idx_source_geom", "f.search_key", VIS_FULL, NULL, source_props},
+     "idx_source_geom", "f.search_key", VIS_FULL, NULL, source_props, source_fields, false,
+     "SELECT lon, lat FROM facility WHERE id = ?", "facility_id", NULL,
+     SERIAL_CHECK("source", "('transferred','disposed')")},
     {"devices", "Radiation generators",
      "X-ray devices, accelerators and other radiation generators.",
      "device", "device t JOIN facility f ON f.id = t.facility_id", "idx_device_geom", "f.search_key",
-     VIS_FULL, NULL, device_props},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL},
+     VIS_FULL, NULL, device_props, device_fields, false, "SELECT lon, lat FROM facility WHERE id = ?",
+     "facility_id", NULL, SERIAL_CHECK("device", "('transferred','disposed')")},
+    {"receptors", "Sensitive sites",
+     "Schools, kindergartens, hospitals, markets, drinking-water intakes, stadiums, shopping centres and "
+     "places of worship that emergency planners protect first.",
+     "receptor", "receptor t", "idx_receptor_geom", "t.search_key", VIS_PUBLIC, NULL, receptor_props,
+     receptor_fields, true, NULL, NULL, RECEPTOR_SEARCH_UPDATE, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL},
 };
 
 const coll_def *coll_find(const char *id)
@@ -171,6 +289,15 @@ const coll_def *coll_find(const char *id)
     for (const coll_def *c = coll_all; c->id; c++)
         if (strcmp(c->id, id) == 0)
             return c;
+    return NULL;
+}
+
+const coll_field *coll_field_find(const coll_def *c, const char *name)
+{
+    if (c->fields)
+        for (const coll_field *f = c->fields; f->name; f++)
+            if (strcmp(f->name, name) == 0)
+                return f;
     return NULL;
 }
 

@@ -48,6 +48,29 @@ typedef struct coll_prop {
     const char *description;
 } coll_prop;
 
+/* Checks beyond type, range and length that a writable field needs. */
+typedef enum field_rule {
+    RULE_NONE = 0,
+    RULE_DATE_NOT_FUTURE, /* YYYY-MM-DD, not after today */
+    RULE_EMAIL,           /* something@something */
+    RULE_CODE,            /* letters, digits, '-', '_', '.', '/' */
+} field_rule;
+
+/* A property clients may write (OGC API - Features Part 4). Everything not listed is read-only or
+ * derived, and a write that names it is refused. */
+typedef struct coll_field {
+    const char *name;         /* property name */
+    const char *column;       /* column of the collection's table */
+    prop_type type;           /* PROP_TEXT, PROP_INT, PROP_REAL (PROP_TEXT_LIST: special, see practices) */
+    bool required;            /* needed on create and replace */
+    int max_len;              /* text: characters at most */
+    double min, max;          /* numbers: inclusive range */
+    const char *const *values;/* allowed values */
+    const char *values_sql;   /* query listing allowed values */
+    const char *ref_sql;      /* "SELECT 1 FROM t WHERE id = ?": the referenced row must exist */
+    field_rule rule;
+} coll_field;
+
 typedef struct coll_def {
     const char *id;          /* URL name: "facilities" */
     const char *title;
@@ -59,12 +82,22 @@ typedef struct coll_def {
     vis_class vis;           /* lowest class that sees the collection at all */
     const char *public_rows; /* extra condition on rows for VIS_PUBLIC (NULL: none) */
     const coll_prop *props;  /* terminated by name == NULL */
+    const coll_field *fields;/* writable properties, terminated by name == NULL (NULL: read-only) */
+    bool point_required;     /* a feature must have a Point (else: optional own position) */
+    const char *parent_sql;  /* position of the parent: "SELECT lon, lat FROM facility WHERE id = ?" with
+                              * the value of the field named parent_field */
+    const char *parent_field;
+    const char *search_update_sql; /* recomputes search_key of row ?1 after a write (NULL: none) */
+    const char *serial_check_sql;  /* another active row with the same manufacturer/model/serial:
+                                    * ?1 manufacturer, ?2 model, ?3 serial, ?4 own id (0 on create) */
 } coll_def;
 
 /* The collections, terminated by id == NULL. */
 extern const coll_def coll_all[];
 /* The collection of that id, or NULL. */
 const coll_def *coll_find(const char *id);
+/* The writable field of that name, or NULL. */
+const coll_field *coll_field_find(const coll_def *c, const char *name);
 /* The property of that name, or NULL. */
 const coll_prop *coll_prop_find(const coll_def *c, const char *name);
 

@@ -11,6 +11,14 @@
  */
 #include "db/demo_names.h"
 
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fold.h"
+#include "db/demo_int.h"
+
 #define COUNT(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
 #define LIST(name, ...)                                       \
     static const char *const name##_v[] = {__VA_ARGS__};     \
@@ -557,7 +565,7 @@ PUBLIC_LIST(demo_brand_first, "An", "Bình", "Phúc", "Tâm", "Minh", "Hồng", 
             "Thanh", "Nam", "Đông", "Tường", "Nhật", "Long", "Thái", "Trung", "Hữu", "Song");
 PUBLIC_LIST(demo_brand_second, "An", "Khang", "Phước", "Đức", "Tâm", "Phúc", "Mỹ", "Thịnh", "Hưng", "Phát",
             "Lộc", "Sinh", "Minh", "Long", "Việt", "Thành", "Hòa", "Hảo", "Bình", "Nhân", "Anh", "Châu",
-            "Vinh", "Quang", "Tín", "Lợi", "Thuận", "Thọ", "Khánh", "Gia", "Nguyên", "Sài Gòn");
+            "Vinh", "Quang", "Tín", "Lợi", "Thuận", "Thọ", "Khánh", "Gia", "Nguyên", "Hiền");
 PUBLIC_LIST(demo_foreign_brand, "Toyo", "Sanwa", "Daiko", "Kanto", "Hokuto", "Yamato", "Tokai", "Nissei",
             "Kyowa", "Hanil", "Daehan", "Samil", "Sewon", "Dongil", "Shinsung", "Chia Hsin", "Tai Yang",
             "Kuo Feng", "Sin Hwa", "Pacific", "Eastern", "Orient", "Mekong", "Siam", "Lotus", "Meridian",
@@ -566,6 +574,8 @@ PUBLIC_LIST(demo_hospital_specialty, "Phụ sản", "Nhi", "Chấn thương Ch�
             "Phổi", "Y học Cổ truyền", "Nội tiết", "Tiêu hóa");
 PUBLIC_LIST(demo_research_topic, "Vật lý Hạt nhân", "Môi trường", "Địa chất", "Khoa học Vật liệu",
             "Hóa Phân tích", "Công nghệ Sinh học", "Kỹ thuật Hạt nhân", "Đo lường Bức xạ");
+PUBLIC_LIST(demo_mobile_ward, "Khoa Hồi sức tích cực", "Khoa Cấp cứu", "Khoa Chấn thương Chỉnh hình", "Khoa Nhi",
+            "Khoa Nội tổng hợp", "Khoa Ngoại tổng hợp");
 PUBLIC_LIST(demo_mobile_prefix, "090", "091", "093", "094", "096", "097", "098", "086", "088", "089", "070",
             "076", "077", "078", "079", "081", "083", "084", "085", "032", "033", "034", "035", "036", "037",
             "038", "039");
@@ -716,10 +726,10 @@ static const demo_device_model m_xrf[] = {
 #define MODELS(a) a, COUNT(a)
 const demo_device_type demo_device_types[DT_COUNT] = {
     [DT_GENERAL] = {"general", "Phòng X-quang", MODELS(m_general)},
-    [DT_MOBILE] = {"mobile", "Khoa Hồi sức - máy X-quang di động", MODELS(m_mobile)},
+    [DT_MOBILE] = {"mobile", "Khoa Hồi sức tích cực", MODELS(m_mobile)},
     [DT_DENTAL] = {"dental", "Phòng chụp phim răng", MODELS(m_dental)},
     [DT_MAMMOGRAPHY] = {"mammography", "Phòng chụp nhũ ảnh", MODELS(m_mammography)},
-    [DT_FLUOROSCOPY] = {"fluoroscopy", "Phòng can thiệp - phòng mổ", MODELS(m_fluoroscopy)},
+    [DT_FLUOROSCOPY] = {"fluoroscopy", "Phòng can thiệp", MODELS(m_fluoroscopy)},
     [DT_BONE_DENSITOMETRY] = {"bone_densitometry", "Phòng đo mật độ xương", MODELS(m_bone)},
     [DT_CT] = {"ct", "Phòng CT", MODELS(m_ct)},
     [DT_PET_CT] = {"pet_ct", "Phòng PET/CT", MODELS(m_pet_ct)},
@@ -848,3 +858,291 @@ const demo_source_profile demo_source_profiles[SP_COUNT] = {
     [SP_OLD_CO60] = {"Co-60", 0, 3.7e8, 3.7e9, 10 * Y, 35 * Y, "CO", MAKERS(mk_old_co)},
     [SP_OLD_AM241] = {"Am-241", 0, 3.7e8, 3.7e9, 10 * Y, 35 * Y, "AM", MAKERS(mk_old_am)},
 };
+
+/* ---- anchors -------------------------------------------------------------------------------- */
+
+/* The lost camera's last known position is on Xa lộ Hà Nội by Suối Tiên, about 5 km south-east
+ * of the firm's yard on Quốc lộ 1K. */
+const demo_anchor demo_anchors[] = {
+    {DK_RADIOGRAPHY, 1, DA_LOST | DA_VARANS, "Công ty TNHH Kiểm định Kỹ thuật Tân Long",
+     "Công ty TNHH Kiểm định Kỹ thuật Tân Long", "kiemdinhtanlong.vn", "25 Quốc lộ 1K", "Phường Dĩ An",
+     "Phường Dĩ An", 106.7700, 10.9060, 106.8000, 10.8690},
+    {DK_RT, 3, DA_PET | DA_CYCLOTRON | DA_VARANS, "Bệnh viện Chợ Rẫy", "Bệnh viện Chợ Rẫy", "choray.vn",
+     "201B Nguyễn Chí Thanh", "Phường Chợ Lớn", "Phường 12", 106.6595, 10.7579, 0, 0},
+    {DK_RT, 3, DA_PET | DA_TELETHERAPY | DA_VARANS, "Bệnh viện Ung Bướu TP. Hồ Chí Minh",
+     "Bệnh viện Ung Bướu TP. Hồ Chí Minh", "benhvienungbuou.vn", "3 Nơ Trang Long", "Phường Gia Định",
+     "Phường 7", 106.6952, 10.8047, 0, 0},
+    {DK_RT, 2, DA_VARANS | DA_SAME_ORG, "Bệnh viện Ung Bướu TP. Hồ Chí Minh - cơ sở 2",
+     "Bệnh viện Ung Bướu TP. Hồ Chí Minh", "benhvienungbuou.vn", "12 Đường 400", "Phường Tăng Nhơn Phú",
+     "Phường Tân Phú", 106.8070, 10.8430, 0, 0},
+    {DK_NM, 2, DA_PET, "Bệnh viện Đại học Y Dược TP. Hồ Chí Minh", "Đại học Y Dược TP. Hồ Chí Minh",
+     "bvdaihoc.com.vn", "215 Hồng Bàng", "Phường Chợ Lớn", "Phường 11", 106.6645, 10.7553, 0, 0},
+    {DK_NM, 2, 0, "Bệnh viện Nhân dân 115", "Bệnh viện Nhân dân 115", "benhvien115.com.vn",
+     "527 Sư Vạn Hạnh", "Phường Hòa Hưng", "Phường 12", 106.6672, 10.7757, 0, 0},
+    {DK_RT, 2, DA_VARANS, "Bệnh viện Quân y 175", "Bệnh viện Quân y 175", "benhvien175.vn",
+     "786 Nguyễn Kiệm", "Phường Hạnh Thông", "Phường 3", 106.6784, 10.8178, 0, 0},
+    {DK_HOSPITAL, 2, 0, "Bệnh viện Nhân dân Gia Định", "Bệnh viện Nhân dân Gia Định", "bvndgiadinh.org.vn",
+     "1 Nơ Trang Long", "Phường Gia Định", "Phường 7", 106.6963, 10.8036, 0, 0},
+    {DK_HOSPITAL, 2, 0, "Bệnh viện Từ Dũ", "Bệnh viện Từ Dũ", "tudu.com.vn", "284 Cống Quỳnh",
+     "Phường Bến Thành", "Phường Phạm Ngũ Lão", 106.6866, 10.7687, 0, 0},
+    {DK_RT, 2, DA_VARANS, "Bệnh viện FV", "Bệnh viện FV", "fvhospital.com", "6 Nguyễn Lương Bằng",
+     "Phường Tân Mỹ", "Phường Tân Phú", 106.7194, 10.7326, 0, 0},
+    {DK_HOSPITAL, 2, 0, "Bệnh viện Lê Lợi", "Bệnh viện Lê Lợi", "bvleloi.vn", "22 Lê Lợi", "Phường Vũng Tàu",
+     "Phường 1", 107.0790, 10.3490, 0, 0},
+    {DK_RESEARCH, 2, 0, "Phòng thí nghiệm Vật lý Hạt nhân - Trường Đại học Khoa học Tự nhiên, ĐHQG-HCM",
+     "Trường Đại học Khoa học Tự nhiên, ĐHQG-HCM", "hcmus.edu.vn", "227 Nguyễn Văn Cừ", "Phường Chợ Quán",
+     "Phường 4", 106.6822, 10.7626, 0, 0},
+    {DK_IRRADIATOR, 1, DA_VARANS, "Trung tâm Chiếu xạ Mỹ Phước", "Công ty Cổ phần Chiếu xạ Phương Nam",
+     "chieuxaphuongnam.vn", "Lô G-12, Đường NE8, KCN Mỹ Phước 2", "Phường Bến Cát", "Phường Mỹ Phước",
+     106.6000, 11.1300, 0, 0},
+    {DK_SECURITY, 4, 0, "Cảng hàng không quốc tế Tân Sơn Nhất", "Tổng công ty Cảng hàng không Việt Nam - CTCP",
+     "vietnamairport.vn", "58 Trường Sơn", "Phường Tân Sơn Nhất", "Phường 2", 106.6630, 10.8150, 0, 0},
+    {DK_SECURITY, 3, 0, "Cảng Tân Cảng - Cát Lái", "Tổng công ty Tân Cảng Sài Gòn", "saigonnewport.com.vn",
+     "1295B Nguyễn Thị Định", "Phường Cát Lái", "Phường Cát Lái", 106.7880, 10.7620, 0, 0},
+};
+const unsigned demo_anchor_count = COUNT(demo_anchors);
+
+/* ---- text composition (see demo_int.h) ------------------------------------------------------ */
+
+void demo_fmt(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+}
+
+void demo_slug(demo_ctx *c, const char *s, char *out, size_t size)
+{
+    buf_reset(&c->slug);
+    fold_append(&c->slug, s);
+    size_t n = 0;
+    for (size_t i = 0; i < c->slug.len && n + 1 < size; i++)
+        if (c->slug.data[i] != ' ')
+            out[n++] = c->slug.data[i];
+    out[n] = 0;
+}
+
+void demo_person(demo_ctx *c, char *out, size_t size, char *email_local, size_t email_size)
+{
+    demo_rng *r = &c->rng;
+    unsigned total = 0, pick;
+    for (unsigned i = 0; i < demo_surname_count; i++)
+        total += demo_surnames[i].weight;
+    pick = rng_below(r, total);
+    const char *surname = demo_surnames[0].s;
+    for (unsigned i = 0; i < demo_surname_count; i++) {
+        if (pick < demo_surnames[i].weight) {
+            surname = demo_surnames[i].s;
+            break;
+        }
+        pick -= demo_surnames[i].weight;
+    }
+    int female = rng_chance(r, 0.5);
+    const char *middle = rng_pick(r, female ? &demo_middle_female : &demo_middle_male);
+    const char *given = rng_pick(r, female ? &demo_given_female : &demo_given_male);
+    demo_fmt(out, size, "%s %s %s", surname, middle, given);
+    if (email_local) {
+        char g[32], s1[32], m1[32];
+        demo_slug(c, given, g, sizeof g);
+        demo_slug(c, surname, s1, sizeof s1);
+        demo_slug(c, middle, m1, sizeof m1);
+        demo_fmt(email_local, email_size, "%s%c%c", g, s1[0], m1[0]);
+    }
+}
+
+static void demo_brand(demo_ctx *c)
+{
+    const char *a, *b;
+    do {
+        a = rng_pick(&c->rng, &demo_brand_first);
+        b = rng_pick(&c->rng, &demo_brand_second);
+    } while (strcmp(a, b) == 0);
+    demo_fmt(c->brand, sizeof c->brand, "%s %s", a, b);
+}
+
+/* Domain for the current licensee from a trade name. */
+static void demo_domain(demo_ctx *c, const char *trade, const char *tld)
+{
+    char s[64];
+    demo_slug(c, trade, s, sizeof s);
+    demo_fmt(c->domain, sizeof c->domain, "%s%s", s, tld);
+}
+
+void demo_mobile(demo_ctx *c, char *out, size_t size)
+{
+    demo_fmt(out, size, "%s%d %03d %03d", rng_pick(&c->rng, &demo_mobile_prefix), rng_range(&c->rng, 0, 9),
+             rng_range(&c->rng, 0, 999), rng_range(&c->rng, 0, 999));
+}
+
+void demo_landline(demo_ctx *c, char *out, size_t size)
+{
+    const char *area = c->f.province->phone_area;
+    if (strlen(area) == 3) /* 028, 024: eight-digit local numbers */
+        demo_fmt(out, size, "%s %d%03d %04d", area, rng_range(&c->rng, 3, 6), rng_range(&c->rng, 0, 999),
+                 rng_range(&c->rng, 0, 9999));
+    else
+        demo_fmt(out, size, "%s %d%03d %03d", area, rng_range(&c->rng, 3, 6), rng_range(&c->rng, 0, 999),
+                 rng_range(&c->rng, 0, 999));
+}
+
+void demo_street_address(demo_ctx *c)
+{
+    char *out = c->address;
+    size_t size = sizeof c->address;
+    demo_rng *r = &c->rng;
+    const char *street = rng_pick(r, c->f.place->streets);
+    int no = rng_chance(r, 0.6) ? rng_range(r, 1, 199) : rng_range(r, 200, 899);
+    double u = rng_unit(r);
+    if (u < 0.62)
+        demo_fmt(out, size, "%d %s", no, street);
+    else if (u < 0.72)
+        demo_fmt(out, size, "%d%c %s", no, (char)('A' + rng_range(r, 0, 2)), street);
+    else /* in an alley (hẻm): number/number */
+        demo_fmt(out, size, "%d/%d %s", no, rng_range(r, 1, 60), street);
+}
+
+void demo_park_address(demo_ctx *c)
+{
+    char *out = c->address;
+    size_t size = sizeof c->address;
+    demo_rng *r = &c->rng;
+    const char *park = rng_pick(r, c->f.place->parks);
+    if (rng_chance(r, 0.6))
+        demo_fmt(out, size, "Lô %c%d, Đường số %d, %s", (char)('A' + rng_range(r, 0, 13)), rng_range(r, 1, 40),
+                 rng_range(r, 1, 22), park);
+    else
+        demo_fmt(out, size, "Lô %c-%d, %s", (char)('A' + rng_range(r, 0, 13)), rng_range(r, 1, 30), park);
+}
+
+/* ---- names of new licensees ----------------------------------------------------------------- */
+
+/* Fill name, org_name and domain for a new licensee of the current kind. */
+void demo_name_new(demo_ctx *c)
+{
+    demo_rng *r = &c->rng;
+    demo_facility *f = &c->f;
+    double u = rng_unit(r);
+    demo_brand(c);
+    const char *b = c->brand;
+    const char *tld = rng_chance(r, 0.6) ? ".vn" : rng_chance(r, 0.5) ? ".com.vn" : ".com";
+    demo_domain(c, b, tld);
+    switch (f->kind) {
+    case DK_HOSPITAL:
+    case DK_NM:
+    case DK_RT:
+        if (f->kind == DK_RT && u < 0.5)
+            demo_fmt(c->name, sizeof c->name, "Bệnh viện Ung bướu %s", b);
+        else if (u < 0.55)
+            demo_fmt(c->name, sizeof c->name, "Bệnh viện Đa khoa %s", b);
+        else if (u < 0.7 || f->kind != DK_HOSPITAL)
+            demo_fmt(c->name, sizeof c->name, "Bệnh viện Quốc tế %s", b);
+        else
+            demo_fmt(c->name, sizeof c->name, "Bệnh viện %s %s", rng_pick(r, &demo_hospital_specialty), b);
+        if (rng_chance(r, 0.7))
+            demo_fmt(c->org_name, sizeof c->org_name, "Công ty Cổ phần %s", c->name);
+        else
+            demo_fmt(c->org_name, sizeof c->org_name, "%s", c->name);
+        break;
+    case DK_CLINIC:
+        demo_fmt(c->name, sizeof c->name,
+                 u < 0.6    ? "Phòng khám Đa khoa %s"
+                 : u < 0.7  ? "Phòng khám Đa khoa Quốc tế %s"
+                 : u < 0.78 ? "Phòng khám Chuyên khoa Chấn thương Chỉnh hình %s"
+                 : u < 0.85 ? "Phòng khám Chuyên khoa Nội %s"
+                 : u < 0.95 ? "Phòng khám Chẩn đoán Hình ảnh %s"
+                            : "Phòng khám Sản phụ khoa %s",
+                 b);
+        /* a polyclinic may carry its own name as a company; specialty clinics use a generic one */
+        u = u < 0.7 && rng_chance(r, 0.35) ? 0.9 : rng_unit(r) * 0.8;
+        demo_fmt(c->org_name, sizeof c->org_name,
+                 u < 0.5 ? "Công ty TNHH Y tế %s" : u < 0.8 ? "Công ty Cổ phần Y khoa %s"
+                                                              : "Công ty TNHH Phòng khám Đa khoa %s",
+                 b);
+        break;
+    case DK_DENTAL:
+        demo_fmt(c->name, sizeof c->name,
+                 u < 0.55 ? "Nha khoa %s" : u < 0.7 ? "Nha khoa Quốc tế %s" : u < 0.8 ? "Nha khoa Thẩm mỹ %s"
+                                                                                        : "Phòng khám Răng Hàm Mặt %s",
+                 b);
+        demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH Nha khoa %s", b);
+        break;
+    case DK_IMAGING:
+        demo_fmt(c->name, sizeof c->name,
+                 u < 0.5 ? "Trung tâm Chẩn đoán Hình ảnh %s" : u < 0.75 ? "Trung tâm Y khoa %s"
+                                                                        : "Phòng khám Chẩn đoán Hình ảnh %s",
+                 b);
+        demo_fmt(c->org_name, sizeof c->org_name, "Công ty Cổ phần Y khoa %s", b);
+        break;
+    case DK_GAUGE:
+    case DK_INDXRAY: {
+        const demo_sector *sec = &demo_sectors[f->sector];
+        if (u < 0.5) {
+            const char *foreign = rng_pick(r, &demo_foreign_brand);
+            if (f->kind == DK_GAUGE)
+                demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH %s %s Việt Nam", foreign, sec->en);
+            else
+                demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH %s Electronics Việt Nam", foreign);
+            demo_domain(c, foreign, ".com");
+        } else if (f->kind == DK_GAUGE) {
+            demo_fmt(c->org_name, sizeof c->org_name, "Công ty %s %s %s", rng_chance(r, 0.5) ? "TNHH" : "Cổ phần",
+                     sec->vn, b);
+        } else {
+            demo_fmt(c->org_name, sizeof c->org_name,
+                     rng_chance(r, 0.5) ? "Công ty Cổ phần Cơ khí Chính xác %s" : "Công ty TNHH Linh kiện %s", b);
+        }
+        demo_fmt(c->name, sizeof c->name, "%s", c->org_name);
+        break;
+    }
+    case DK_RADIOGRAPHY:
+        demo_fmt(c->org_name, sizeof c->org_name,
+                 u < 0.3 ? "Công ty TNHH Kiểm định %s" : u < 0.55 ? "Công ty Cổ phần Kỹ thuật Kiểm tra Không phá hủy %s"
+                                             : u < 0.8  ? "Công ty TNHH Dịch vụ NDT %s"
+                                                        : "Công ty Cổ phần Giám định %s",
+                 b);
+        demo_fmt(c->name, sizeof c->name, "%s", c->org_name);
+        break;
+    case DK_LOGGING:
+        if (u < 0.5) {
+            const char *foreign = rng_pick(r, &demo_foreign_brand);
+            demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH %s Oilfield Services Việt Nam", foreign);
+            demo_fmt(c->name, sizeof c->name, "Căn cứ kỹ thuật - %s", c->org_name);
+            demo_domain(c, foreign, "-oilfield.com");
+        } else {
+            demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH Dịch vụ Địa vật lý Giếng khoan %s", b);
+            demo_fmt(c->name, sizeof c->name, "%s", c->org_name);
+        }
+        break;
+    case DK_RESEARCH:
+        if (u < 0.6) {
+            demo_fmt(c->org_name, sizeof c->org_name, "Trường Đại học %s", b);
+            demo_fmt(c->name, sizeof c->name, "Phòng thí nghiệm %s - %s", rng_pick(r, &demo_research_topic),
+                     c->org_name);
+            demo_domain(c, b, ".edu.vn");
+        } else {
+            demo_fmt(c->org_name, sizeof c->org_name,
+                     u < 0.8 ? "Trung tâm Phân tích Thí nghiệm %s" : "Trung tâm Kiểm định Hiệu chuẩn %s", b);
+            demo_fmt(c->name, sizeof c->name, "%s", c->org_name);
+        }
+        break;
+    case DK_IRRADIATOR:
+        demo_fmt(c->name, sizeof c->name, "Trung tâm Chiếu xạ %s", b);
+        demo_fmt(c->org_name, sizeof c->org_name, "Công ty Cổ phần Chiếu xạ %s", b);
+        break;
+    case DK_STORAGE:
+        demo_fmt(c->org_name, sizeof c->org_name, "Công ty TNHH Thiết bị Bức xạ %s", b);
+        demo_fmt(c->name, sizeof c->name, "Kho lưu giữ nguồn phóng xạ - %s", c->org_name);
+        break;
+    case DK_SECURITY:
+        demo_fmt(c->name, sizeof c->name,
+                 u < 0.3 ? "Kho ngoại quan %s" : u < 0.55 ? "Trung tâm Logistics %s" : u < 0.75 ? "Tòa nhà Văn phòng %s"
+                                                           : u < 0.9 ? "Trung tâm Thương mại %s"
+                                                                     : "Cảng cạn ICD %s",
+                 b);
+        demo_fmt(c->org_name, sizeof c->org_name,
+                 u < 0.55 ? "Công ty Cổ phần Logistics %s" : "Công ty TNHH Quản lý Bất động sản %s", b);
+        break;
+    default:
+        assert(0);
+    }
+}

@@ -166,6 +166,55 @@ typedef struct demo_source_profile {
     unsigned n_makers;
 } demo_source_profile;
 
+/* Kinds of facility; each has one primary practice (demo.c maps them). */
+enum {
+    DK_HOSPITAL,    /* general or specialty hospital, several X-ray rooms and CT */
+    DK_CLINIC,      /* polyclinic, one to three X-ray units */
+    DK_DENTAL,      /* dental clinic */
+    DK_IMAGING,     /* diagnostic imaging centre */
+    DK_NM,          /* hospital whose primary licence is nuclear medicine */
+    DK_RT,          /* hospital with radiotherapy (and usually nuclear medicine) */
+    DK_GAUGE,       /* factory with fixed or portable gauges */
+    DK_RADIOGRAPHY, /* NDT company with gamma cameras and X-ray sets */
+    DK_LOGGING,     /* oil and gas well-logging base */
+    DK_RESEARCH,    /* university or laboratory */
+    DK_IRRADIATOR,  /* gamma irradiation centre (Category 1) */
+    DK_STORAGE,     /* store of disused sources */
+    DK_SECURITY,    /* port, airport, warehouse with screening X-ray */
+    DK_INDXRAY,     /* factory with X-ray inspection or XRF, no sources */
+    DK_COUNT
+};
+
+/* Flags of a fixed (real or pinned) facility. */
+enum {
+    DA_PET = 1,         /* has PET/CT and its sources */
+    DA_CYCLOTRON = 2,   /* produces F-18 */
+    DA_TELETHERAPY = 4, /* keeps a Co-60 teletherapy unit */
+    DA_LOST = 8,        /* its first Ir-192 camera is the register's one lost source */
+    DA_VARANS = 16,     /* the record belongs to the national regulator */
+    DA_SAME_ORG = 32    /* licensee is the previous anchor's */
+};
+
+/* A facility the demo city always has, before the generated ones: the big hospitals everyone
+ * knows (their names, streets and approximate positions are public), plus invented firms that
+ * pin the rare cases (the irradiator, the lost source). */
+typedef struct demo_anchor {
+    int kind;            /* DK_* */
+    int size;            /* 1 ordinary, 2-3 a large hospital: scales its device counts */
+    unsigned flags;      /* DA_* */
+    const char *name;
+    const char *org_name;
+    const char *domain;  /* for e-mail addresses */
+    const char *address;
+    const char *ward;    /* must be the ward of a demo_places entry (district, province) */
+    const char *legacy_ward;
+    double lon, lat;
+    double lost_lon, lost_lat; /* DA_LOST: last known position of the lost source */
+} demo_anchor;
+
+extern const demo_anchor demo_anchors[];
+extern const unsigned demo_anchor_count;
+
 extern const demo_province demo_provinces[];
 extern const demo_region demo_regions[];
 extern const unsigned demo_region_count;
@@ -176,7 +225,9 @@ extern const demo_weighted demo_surnames[];
 extern const unsigned demo_surname_count;
 extern const demo_list demo_middle_male, demo_middle_female, demo_given_male, demo_given_female;
 extern const demo_list demo_brand_first, demo_brand_second, demo_foreign_brand;
-extern const demo_list demo_hospital_specialty, demo_research_topic, demo_mobile_prefix;
+extern const demo_list demo_hospital_specialty, demo_research_topic, demo_mobile_prefix, demo_mobile_ward;
+/* The first models of industrial_xray are portable NDT tubes; the rest inspection cabinets. */
+#define DEMO_NDT_TUBES 5
 extern const demo_sector demo_sectors[];
 extern const unsigned demo_sector_count;
 

@@ -30,6 +30,12 @@ enum http_method {
 };
 
 #define HTTP_MAX_PATH_PARAMS 4
+
+typedef struct http_request http_request;
+typedef struct http_route http_route;
+/* A handler returns 0 with the answer in req, -1 with err, or HTTP_DEFERRED after http_defer(). */
+typedef int (*http_handler)(http_request *req, rm_error *err);
+#define HTTP_DEFERRED 1
 #define HTTP_MAX_HEADERS 16
 
 typedef struct http_config {
@@ -49,9 +55,15 @@ typedef struct http_config {
     double cluster_cell;      /* cluster grid cell, tile units */
     const char *tile_cache_control; /* Cache-Control of tiles (NULL: no-cache) */
     void *app;                /* the application's shared state (api/state.h) */
+    /* Called before a route's handler: 0 to go on, -1 with err (401/403) to refuse. */
+    int (*authorize)(http_request *req, const http_route *route, rm_error *err);
+    bool public_access;       /* --public on: anonymous callers get the public class */
+    bool tls;                 /* served over HTTPS (cookies get Secure) */
+    int job_threads;
+    long read_quota_rows;     /* sensitive rows one user may read per hour (0: no limit) */
 } http_config;
 
-typedef struct http_request {
+struct http_request {
     struct MHD_Connection *conn;
     const http_config *config;
     int method;               /* one of enum http_method */
@@ -74,9 +86,19 @@ typedef struct http_request {
     char etag[64];            /* set by the handler: used instead of hashing the body */
     bool body_gzipped;        /* out already holds gzip bytes (Content-Encoding: gzip) */
     int64_t started_us;
-} http_request;
-
-typedef int (*http_handler)(http_request *req, rm_error *err);
+    /* Deferred work (http/jobs.h). */
+    void *server;             /* the server running this request (opaque) */
+    http_handler finish;      /* called when the deferred work is done */
+    void *job_data;           /* the handler's state across the deferral (freed by the handler) */
+    void (*job_data_free)(void *);
+    /* The caller, resolved once per request by the application (api/auth). */
+    int auth_resolved;        /* 0 not yet, 1 resolved */
+    int64_t user_id;          /* 0: anonymous */
+    char user_name[65];
+    int role;                 /* db/users.h user_role */
+    bool write_scope;
+    const char *token;        /* the presented token (header or cookie), for logout */
+};
 
 /* Request accessors. */
 /* The first value of a query parameter, or NULL. */
@@ -97,11 +119,12 @@ void http_reply(http_request *req, int status, const char *content_type);
 
 /* Routing table entry. pattern segments "{}" match one path segment and are captured, in order,
  * into req->path_params; a trailing "*" captures the rest of the path. */
-typedef struct http_route {
+struct http_route {
     int methods;           /* mask of enum http_method; HEAD is implied by GET, OPTIONS is automatic */
     const char *pattern;
     http_handler handler;
-} http_route;
+    unsigned roles;        /* who may call it: a mask the application's authorize hook reads */
+};
 
 /* The thread's read connection to the register (opened on first use, closed when the thread ends).
  * NULL with err filled (503) when the database cannot be opened. */

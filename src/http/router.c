@@ -79,12 +79,24 @@ void router_allow(int methods, buf *b)
 }
 
 /* Captured segments point into a scratch copy of the path that lives while the handler runs. */
-void router_dispatch(const http_route *routes, http_request *req)
+void router_finish(http_request *req, http_handler finish)
 {
+    rm_error err = {0};
+    if (finish(req, &err) != 0) {
+        if (err.status == 0)
+            rm_error_set(&err, 500, "Internal Server Error", "the handler failed without saying why");
+        response_problem(req, &err);
+    }
+}
+
+int router_dispatch(const http_route *routes, http_request *req)
+{
+    int result = 0;
     rm_error err = {0};
     static const size_t cap = 2048;
     char *scratch = NULL;
     int allowed = 0;
+    bool matched = false;
     const http_route *hit = NULL;
     if (strlen(req->path) >= cap) {
         rm_error_set(&err, 414, "URI Too Long", "the path is longer than %zu bytes", cap - 1);
@@ -97,13 +109,23 @@ void router_dispatch(const http_route *routes, http_request *req)
         if (!match(r->pattern, req->path, req, scratch, cap))
             continue;
         int m = r->methods | ((r->methods & HTTP_GET) ? HTTP_HEAD : 0);
+        matched = true;
+        if (req->method == HTTP_OPTIONS && req->config->authorize) {
+            /* Allow lists what this caller may do here, so clients (QGIS) offer only that. */
+            int saved = req->method;
+            req->method = r->methods & -r->methods;
+            bool ok = req->config->authorize(req, r, NULL) == 0;
+            req->method = saved;
+            if (!ok)
+                continue;
+        }
         allowed |= m;
         if (!hit && (m & req->method))
             hit = r;
         if (hit)
             break;
     }
-    if (!hit && !allowed) {
+    if (!matched) {
         rm_error_set(&err, 404, "Not Found", "no resource at %s; the landing page / lists what this "
                      "service offers", req->path);
         goto fail;
@@ -134,7 +156,14 @@ void router_dispatch(const http_route *routes, http_request *req)
                      req->config->max_body_bytes);
         goto fail;
     }
-    if (hit->handler(req, &err) == 0)
+    if (req->config->authorize && req->config->authorize(req, hit, &err) < 0)
+        goto fail;
+    int rc = hit->handler(req, &err);
+    if (rc == HTTP_DEFERRED) {
+        result = HTTP_DEFERRED;
+        goto done;
+    }
+    if (rc == 0)
         goto done;
 fail:
     if (err.status == 0)
@@ -144,4 +173,5 @@ done:
     /* Handlers have copied what they need from path_params; the scratch copy goes now. */
     req->npath_params = 0;
     free(scratch);
+    return result;
 }

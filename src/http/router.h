@@ -8,7 +8,10 @@
 
 #include "http/http.h"
 
-void router_dispatch(const http_route *routes, http_request *req);
+/* Returns 0 when the answer is in req, HTTP_DEFERRED when a handler deferred its work. */
+int router_dispatch(const http_route *routes, http_request *req);
+/* Run a deferred handler's finish function and turn its error into a problem answer. */
+void router_finish(http_request *req, http_handler finish);
 /* Write the Allow header value for a method mask ("GET, HEAD, OPTIONS") into b. */
 void router_allow(int methods, buf *b);
 

@@ -18,13 +18,18 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http/jobs.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/server_int.h"
 
 typedef struct server {
     const http_config *config;
     const http_route *routes;
+    jobs *jobs;
 } server;
+
+jobs *server_jobs(http_request *req) { return ((server *)req->server)->jobs; }
 
 static pthread_key_t thread_db_key;
 static pthread_once_t thread_db_once = PTHREAD_ONCE_INIT;
@@ -65,6 +70,8 @@ static int method_of(const char *m)
 
 static void request_free(http_request *req)
 {
+    if (req->job_data && req->job_data_free)
+        req->job_data_free(req->job_data);
     buf_free(&req->body);
     buf_free(&req->out);
     for (int i = 0; i < req->nheaders; i++) {
@@ -98,8 +105,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->method = method_of(method);
         req->path = url;
         req->started_us = now_us();
+        req->server = s;
         *req_cls = req;
         return MHD_YES;
+    }
+    if (req->finish) {
+        /* Back from deferred work (http/jobs.h): write the answer. */
+        http_handler finish = req->finish;
+        req->finish = NULL;
+        router_finish(req, finish);
+        return response_queue(req);
     }
     if (*upload_data_size) {
         if (req->body.len + *upload_data_size > s->config->max_body_bytes)
@@ -109,7 +124,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    router_dispatch(s->routes, req);
+    if (router_dispatch(s->routes, req) == HTTP_DEFERRED)
+        return MHD_YES;
     return response_queue(req);
 }
 
@@ -133,7 +149,7 @@ static int make_addr(const char *bind, int port, struct sockaddr_storage *ss, rm
 
 int http_serve(const http_config *config, const http_route *routes, rm_error *err)
 {
-    server s = {config, routes};
+    server s = {config, routes, NULL};
     struct sockaddr_storage ss;
     if (make_addr(config->bind, config->port, &ss, err) < 0)
         return -1;
@@ -146,7 +162,10 @@ int http_serve(const http_config *config, const http_route *routes, rm_error *er
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    s.jobs = jobs_create(config->job_threads > 0 ? config->job_threads : 2, 64);
+    if (!s.jobs)
+        return rm_error_set(err, 500, "Out of memory", "cannot start the job pool");
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -158,9 +177,11 @@ int http_serve(const http_config *config, const http_route *routes, rm_error *er
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_END);
-    if (!d)
+    if (!d) {
+        jobs_destroy(s.jobs);
         return rm_error_set(err, 503, "Cannot listen", "cannot listen on %s port %d (in use, or not an "
                             "address of this machine)", config->bind, config->port);
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "radmap: listening on http://%s%s%s:%u/ with %d threads\n",
             ss.ss_family == AF_INET6 ? "[" : "", config->bind, ss.ss_family == AF_INET6 ? "]" : "",
@@ -171,5 +192,6 @@ int http_serve(const http_config *config, const http_route *routes, rm_error *er
     sigwait(&set, &sig);
     fprintf(stderr, "radmap: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
+    jobs_destroy(s.jobs);
     return 0;
 }

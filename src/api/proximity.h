@@ -1,0 +1,100 @@
+/*
+ * proximity: "what is near" over the point layers (sources, facilities, devices, receptors): the
+ * search engine behind GET/POST /proximity, GET /nearest and the receptors of /alerts.
+ *
+ * A search holds one feature query per layer (api/query.h: the caller's visibility class and
+ * the request's equality filters), collects hits through the layer's R*Tree for a lon/lat box
+ * and keeps those the exact test accepts: geodesic distance (geo/geod.h) within a radius, or
+ * inside a polygon or within a geodesic buffer of it. For each hit it keeps what the summary
+ * needs (IAEA category, nuclide and current activity of sources, name and kind of receptors), so
+ * the full properties are read afterwards only for the features written. Everything is read
+ * through the collection descriptors, so a class sees in hits and summaries exactly what it sees
+ * in items.
+ */
+#ifndef RADMAP_PROXIMITY_H
+#define RADMAP_PROXIMITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/query.h"
+#include "geo/geod.h"
+
+#define PROX_MAX_LAYERS 4
+#define PROX_MAX_HITS 250000 /* matches one search may hold; more is refused (400) */
+
+typedef struct prox_hit {
+    int layer;           /* index into prox_search.layers */
+    int64_t id;
+    double lon, lat;
+    double distance_m;   /* from the point, or to the area (0 inside it) */
+    double bearing_deg;  /* from the point (radius searches) */
+    int category;        /* IAEA category 1-5 visible to the class, 0 none */
+    int nuclide;         /* index into prox_search.nuclides, -1 none */
+    double activity_bq;  /* current activity (sources), NAN when unknown */
+    char *name;          /* receptors: name and kind (owned) */
+    char *kind;
+    int64_t capacity;    /* receptors: -1 unknown */
+    bool inside;         /* area searches: inside the polygon proper */
+} prox_hit;
+
+typedef struct prox_layer {
+    const coll_def *coll;
+    query q;             /* visibility and filters */
+    const coll_prop *category;  /* the category property visible to the class, or NULL */
+    const coll_prop *nuclide;
+    const coll_prop *activity;
+    bool receptor;       /* name, kind, capacity are read */
+} prox_layer;
+
+typedef struct prox_search {
+    db_conn *db;
+    vis_class vis;
+    int32_t today;
+    prox_layer layers[PROX_MAX_LAYERS];
+    int nlayers;
+    prox_hit *hits;
+    size_t nhits, cap;
+    char *nuclides[64];  /* names met (owned) */
+    int nnuclides;
+} prox_search;
+
+/* An exact test of a candidate position: distance (and bearing) when accepted, false otherwise. */
+typedef bool (*prox_accept_fn)(void *ctx, double lon, double lat, double *distance_m, double *bearing_deg,
+                               bool *inside);
+
+/*
+ * Set up a search for class vis on day today over the layers named in layers_param ("sources,
+ * receptors"; NULL: every layer the class may see). With req non-NULL the request's query
+ * parameters other than `own` (NULL-terminated) are equality filters: with an explicit layer list
+ * each must be a filter of every listed layer; by default the layers that lack one are left out.
+ * 0, or -1 with err (400 naming the parameter or layer). prox_search_cleanup() in every case.
+ */
+int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, http_request *req,
+                     const char *layers_param, const char *const *own, rm_error *err);
+void prox_search_cleanup(prox_search *s);
+
+/* Add the hits of every layer inside box that accept() takes. 0, or -1 with err (500 on a database
+ * error, 400 when more than PROX_MAX_HITS match). */
+int prox_collect(prox_search *s, const geo_box *box, prox_accept_fn accept, void *ctx, rm_error *err);
+/* Hits of a geodesic circle (the box from geo_circle_box, or the whole world when it has none). */
+int prox_collect_circle(prox_search *s, double lon, double lat, double radius_m, rm_error *err);
+/* Forget the hits (the layers and their queries stay). */
+void prox_clear_hits(prox_search *s);
+/* Sort hits by distance, then layer, then id. */
+void prox_sort(prox_search *s);
+
+/* Write hit h as a GeoJSON Feature with the layer's visible properties plus layer, distance_m and
+ * (with_bearing) bearing_deg, or inside_area (area searches). 0 or -1 with err. */
+struct json_writer;
+int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, bool area, struct json_writer *w,
+                       rm_error *err);
+/* Write the "summary" object of all hits: counts by layer and category, current activity per
+ * nuclide (Bq), the highest category, the receptors. */
+void prox_write_summary(prox_search *s, struct json_writer *w);
+
+/* The receptors among the hits as a JSON array of {id, name, kind, capacity, distance_m[, bearing_deg]},
+ * nearest first (prox_sort first). */
+void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer *w);
+
+#endif

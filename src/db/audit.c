@@ -1,0 +1,146 @@
+/*
+ * audit: hash-chained audit rows; see audit.h.
+ */
+#include "db/audit.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void feed(crypto_generichash_state *h, const char *s)
+{
+    int64_t n = s ? (int64_t)strlen(s) : -1;
+    crypto_generichash_update(h, (const unsigned char *)&n, sizeof n);
+    if (s)
+        crypto_generichash_update(h, (const unsigned char *)s, (unsigned long long)n);
+}
+
+static void row_hash(const char *prev, const char *at, const char *user, const char *action, const char *coll,
+                     int64_t fid, const char *import_id, const char *before, const char *after, char out[65])
+{
+    crypto_generichash_state h;
+    unsigned char d[32];
+    char fidtxt[24];
+    snprintf(fidtxt, sizeof fidtxt, "%lld", (long long)fid);
+    crypto_generichash_init(&h, NULL, 0, sizeof d);
+    feed(&h, prev);
+    feed(&h, at);
+    feed(&h, user);
+    feed(&h, action);
+    feed(&h, coll);
+    feed(&h, fidtxt);
+    feed(&h, import_id);
+    feed(&h, before);
+    feed(&h, after);
+    crypto_generichash_final(&h, d, sizeof d);
+    sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+static void now_utc(char out[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char base[20];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
+}
+
+int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
+                 const char *import_id, const char *before_json, const char *after_json, rm_error *err)
+{
+    char prev[65] = AUDIT_GENESIS, at[32], hash[65];
+    sqlite3_stmt *st = db_stmt(c, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1", err);
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 0));
+    db_stmt_done(st);
+    now_utc(at);
+    row_hash(prev, at, user, action, collection, feature_id, import_id, before_json, after_json, hash);
+    st = db_stmt(c, "INSERT INTO audit(at, user_name, action, collection, feature_id, import_id, before_json, "
+                    "after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
+    const char *texts[] = {user, action, collection};
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, feature_id);
+    const char *opt[] = {import_id, before_json, after_json};
+    for (int i = 0; i < 3; i++)
+        if (opt[i])
+            sqlite3_bind_text(st, 6 + i, opt[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6 + i);
+    sqlite3_bind_text(st, 9, prev, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, hash, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(st);
+    db_stmt_done(st);
+    if (s != SQLITE_DONE)
+        return db_error(c, err, 500, "writing the audit trail");
+    /* The head of the chain, kept beside it: removing the newest rows is seen as a mismatch. */
+    st = db_stmt(c, "INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    s = sqlite3_step(st);
+    db_stmt_done(st);
+    return s == SQLITE_DONE ? 0 : db_error(c, err, 500, "writing the audit trail");
+}
+
+int audit_verify(db_conn *c, audit_report *rep, rm_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    sqlite3_stmt *st = db_stmt(c, "SELECT id, at, user_name, action, collection, feature_id, import_id, "
+                                  "before_json, after_json, prev_hash, hash FROM audit ORDER BY id", err);
+    if (!st)
+        return -1;
+    char prev[65] = AUDIT_GENESIS;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rep->rows++;
+        int64_t id = sqlite3_column_int64(st, 0);
+#define T(i) ((const char *)sqlite3_column_text(st, (i)))
+        const char *stored_prev = T(9), *stored = T(10);
+        char want[65];
+        row_hash(prev, T(1), T(2), T(3), T(4), sqlite3_column_int64(st, 5), T(6), T(7), T(8), want);
+        if (!stored_prev || strcmp(stored_prev, prev) != 0) {
+            rep->first_bad_id = id;
+            snprintf(rep->problem, sizeof rep->problem, "row %lld does not follow the row before it: a row was "
+                     "removed or inserted before it", (long long)id);
+            break;
+        }
+        if (!stored || strcmp(stored, want) != 0) {
+            rep->first_bad_id = id;
+            snprintf(rep->problem, sizeof rep->problem, "row %lld was changed after it was written",
+                     (long long)id);
+            break;
+        }
+        snprintf(prev, sizeof prev, "%s", stored);
+#undef T
+    }
+    db_stmt_done(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return db_error(c, err, 500, "reading the audit trail");
+    if (rep->first_bad_id)
+        return 0;
+    st = db_stmt(c, "SELECT value FROM meta WHERE key = 'audit_head'", err);
+    if (!st)
+        return -1;
+    const char *head = NULL;
+    char headbuf[65] = "";
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        snprintf(headbuf, sizeof headbuf, "%s", (const char *)sqlite3_column_text(st, 0));
+        head = headbuf;
+    }
+    db_stmt_done(st);
+    if ((head && strcmp(head, prev) != 0) || (!head && rep->rows > 0)) {
+        rep->first_bad_id = -1;
+        snprintf(rep->problem, sizeof rep->problem, "the newest rows of the trail are missing: the chain ends "
+                 "at row %lld but its recorded head is another row", (long long)rep->rows);
+    }
+    return 0;
+}
