@@ -26,11 +26,12 @@ int api_collections(http_request *req, rm_error *err);
 int api_collection(http_request *req, rm_error *err);
 int api_items(http_request *req, rm_error *err);
 int api_item(http_request *req, rm_error *err);
-/* Append feature id of c, as class vis sees it on day today, to out as a complete GeoJSON Feature
+/* Append feature id of c, as class vis sees it on day today in crs (NULL: CRS84), to out as a complete GeoJSON Feature
  * object without links. 1 found, 0 not found, -1 error (err). *version (may be NULL) receives the
  * row's version. */
-int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today, buf *out,
-                        int64_t *version, rm_error *err);
+struct crs_info;
+int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today,
+                        const struct crs_info *crs, buf *out, int64_t *version, rm_error *err);
 /* The ETag of a feature version as seen on a day by a class. */
 void features_etag(int64_t version, int32_t today, vis_class vis, char out[64]);
 /* edit.c: OGC API - Features Part 4. */
@@ -39,6 +40,13 @@ int api_item_replace(http_request *req, rm_error *err);
 int api_item_patch(http_request *req, rm_error *err);
 int api_item_delete(http_request *req, rm_error *err);
 int api_item_history(http_request *req, rm_error *err);
+/* organizations.c: the licensees, a plain JSON resource. */
+int api_organizations(http_request *req, rm_error *err);
+int api_organization(http_request *req, rm_error *err);
+int api_organization_create(http_request *req, rm_error *err);
+int api_organization_replace(http_request *req, rm_error *err);
+int api_organization_patch(http_request *req, rm_error *err);
+int api_organization_delete(http_request *req, rm_error *err);
 /* tiles.c: vector tiles and TileJSON. */
 int api_tile(http_request *req, rm_error *err);
 int api_tilejson(http_request *req, rm_error *err);

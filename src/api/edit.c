@@ -26,18 +26,11 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "db/audit.h"
+#include "geo/crs.h"
 
-#define EDIT_MAX_ERRORS 64
+#include "api/edit_int.h"
 
-typedef struct edit_errors {
-    int n;
-    char field[EDIT_MAX_ERRORS][64];
-    char reason[EDIT_MAX_ERRORS][256];
-} edit_errors;
-
-static void add_error(edit_errors *e, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add_error(edit_errors *e, const char *field, const char *fmt, ...)
+void add_error(edit_errors *e, const char *field, const char *fmt, ...)
 {
     if (e->n >= EDIT_MAX_ERRORS)
         return;
@@ -49,8 +42,7 @@ static void add_error(edit_errors *e, const char *field, const char *fmt, ...)
     e->n++;
 }
 
-/* Answer 422 with the list of bad fields (RFC 7807 with an "errors" extension member). */
-static int reply_invalid(http_request *req, const edit_errors *e)
+int reply_invalid(http_request *req, const edit_errors *e)
 {
     buf_reset(&req->out);
     json_writer w;
@@ -113,8 +105,7 @@ static bool in_values(db_conn *db, const coll_field *f, const char *v, buf *list
     return found;
 }
 
-/* Check one field's value (not NULL). */
-static void check_field(db_conn *db, const coll_field *f, json_t *v, int32_t today, edit_errors *e)
+void check_field(db_conn *db, const coll_field *f, json_t *v, int32_t today, edit_errors *e)
 {
     switch (f->type) {
     case PROP_TEXT: {
@@ -227,7 +218,7 @@ typedef struct point_in {
     double lon, lat;
 } point_in;
 
-static void check_geometry(json_t *g, const double area[4], point_in *pt, edit_errors *e)
+static void check_geometry(json_t *g, const crs_info *crs, const double area[4], point_in *pt, edit_errors *e)
 {
     pt->given = false;
     if (!g || json_is_null(g))
@@ -248,6 +239,17 @@ static void check_geometry(json_t *g, const double area[4], point_in *pt, edit_e
         return;
     }
     double lon = json_number_value(json_array_get(c, 0)), lat = json_number_value(json_array_get(c, 1));
+    if (crs && !(crs->wgs84 && !crs->lat_first)) {
+        /* Content-Crs: coordinates in that system and its axis order (OGC API - Features Part 2). */
+        double x = crs->lat_first ? lat : lon, y = crs->lat_first ? lon : lat;
+        rm_error cerr = {0};
+        if (!crs->wgs84 && crs_to_wgs84(crs, x, y, &x, &y, "geometry", &cerr) < 0) {
+            add_error(e, "geometry", "%s", cerr.detail);
+            return;
+        }
+        lon = x;
+        lat = y;
+    }
     if (!isfinite(lon) || !isfinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
         add_error(e, "geometry", "coordinates must be longitude -180..180 and latitude -90..90 (CRS84)");
         return;
@@ -286,8 +288,8 @@ static void check_properties(db_conn *db, const coll_def *c, json_t *props, int3
             add_error(e, f->name, "is required");
 }
 
-/* The If-Match version: 1 with *version, 0 for "*", -1 when missing or unreadable. */
-static int if_match_version(http_request *req, int64_t *version)
+
+int if_match_version(http_request *req, int64_t *version)
 {
     const char *h = http_header(req, "If-Match");
     if (!h)
@@ -454,6 +456,21 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         if (m == -2)
             return rm_error_set(err, 412, "Precondition Failed", "If-Match does not hold an ETag of this feature");
     }
+    const crs_info *in_crs = NULL;
+    const char *cch = http_header(req, "Content-Crs");
+    if (cch) {
+        char tmp[200];
+        size_t n = strlen(cch);
+        if (n >= sizeof tmp)
+            return rm_error_set(err, 400, "Invalid Content-Crs", "the Content-Crs header is too long");
+        /* The header holds the URI in angle brackets. */
+        if (n >= 2 && cch[0] == '<' && cch[n - 1] == '>')
+            snprintf(tmp, sizeof tmp, "%.*s", (int)(n - 2), cch + 1);
+        else
+            snprintf(tmp, sizeof tmp, "%s", cch);
+        if (!(in_crs = crs_from_uri(tmp, "Content-Crs", err)))
+            return -1;
+    }
     json_t *body = NULL, *props = NULL;
     int rc = -1;
     int32_t today = date_today();
@@ -509,7 +526,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
                          (long long)version, (long long)want_version);
             goto rollback;
         }
-        if (features_render_one(db, c, id, VIS_FULL, today, &before, NULL, err) < 0) {
+        if (features_render_one(db, c, id, VIS_FULL, today, NULL, &before, NULL, err) < 0) {
             json_decref(current);
             goto rollback;
         }
@@ -573,7 +590,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
             props = bprops ? json_incref(bprops) : json_object();
         }
         if (op != OP_PATCH || geom)
-            check_geometry(geom, area, &pt, e);
+            check_geometry(geom, in_crs, area, &pt, e);
         if (!pt.given && c->point_required && !e->n)
             add_error(e, "geometry", "a Point is required");
         check_properties(db, c, props, today, e);
@@ -716,7 +733,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
             }
         }
         int64_t new_version = 0;
-        if (features_render_one(db, c, id, VIS_FULL, today, &after, &new_version, err) < 0)
+        if (features_render_one(db, c, id, VIS_FULL, today, NULL, &after, &new_version, err) < 0)
             goto rollback;
         if (tile_change(db, c->id, pt.lon, pt.lat, err) < 0)
             goto rollback;
@@ -735,7 +752,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         http_reply(req, 204, NULL);
     } else {
         int64_t v = 0;
-        if (features_render_one(db, c, id, vis, today, &req->out, &v, err) <= 0)
+        if (features_render_one(db, c, id, vis, today, NULL, &req->out, &v, err) <= 0)
             goto unlock;
         char etag[64];
         features_etag(v, today, vis, etag);

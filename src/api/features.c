@@ -7,6 +7,7 @@
  * costs what the first does; `offset` is accepted for clients that build their own links.
  * numberMatched is exact while at most 100 000 features match, and omitted beyond.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "core/params.h"
+#include "geo/crs.h"
 
 #define ITEMS_DEFAULT_LIMIT 100
 #define ITEMS_MAX_LIMIT 10000
@@ -112,7 +114,10 @@ static void write_collection(json_writer *w, http_request *req, db_conn *db, con
     json_obj_end(w);
     json_key(w, "crs");
     json_arr_begin(w);
-    json_str(w, "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    size_t ncrs;
+    const crs_info *all = crs_supported(&ncrs);
+    for (size_t i = 0; i < ncrs; i++)
+        json_str(w, all[i].uri);
     json_arr_end(w);
     json_kv_str(w, "storageCrs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
     json_obj_end(w);
@@ -171,7 +176,94 @@ static int check_f(http_request *req, rm_error *err)
     return 0;
 }
 
-static void write_feature_row(json_writer *w, query *q, sqlite3_stmt *st)
+/* The output CRS of a request (crs=), CRS84 by default; NULL with err when not supported. */
+static const crs_info *output_crs(http_request *req, rm_error *err)
+{
+    const char *s = http_query(req, "crs");
+    if (!s)
+        return crs_find(CRS_CRS84);
+    return crs_from_uri(s, "crs", err);
+}
+
+/* Write a position in crs c, in the axis order its definition says (OGC API - Features Part 2). */
+static int write_position(json_writer *w, const crs_info *c, double lon, double lat)
+{
+    double x = lon, y = lat;
+    if (c && !c->wgs84 && crs_from_wgs84(c, lon, lat, &x, &y, "crs", NULL) < 0)
+        return -1;
+    if (c && c->lat_first) {
+        double t = x;
+        x = y;
+        y = t;
+    }
+    json_arr_begin(w);
+    if (c && !c->geographic) {
+        json_numf(w, x, 3); /* millimetres */
+        json_numf(w, y, 3);
+    } else {
+        json_num(w, x);
+        json_num(w, y);
+    }
+    json_arr_end(w);
+    return 0;
+}
+
+/* bbox in bbox-crs (default CRS84), as a WGS 84 lon/lat box: the corners and edge midpoints are
+ * transformed and enveloped (a projected box is not a lon/lat box). */
+static int parse_bbox_crs(http_request *req, const char *s, params_bbox *out, rm_error *err)
+{
+    const char *cs = http_query(req, "bbox-crs");
+    if (!cs)
+        return params_parse_bbox(s, out, err);
+    const crs_info *c = crs_from_uri(cs, "bbox-crs", err);
+    if (!c)
+        return -1;
+    double v[6];
+    int n = 0;
+    const char *p = s;
+    while (n < 6) {
+        char *end;
+        v[n] = strtod(p, &end);
+        if (end == p || !isfinite(v[n]))
+            return rm_error_set(err, 400, "Invalid parameter", "bbox value %d is not a number", n + 1);
+        n++;
+        if (*end == 0)
+            break;
+        if (*end != ',')
+            return rm_error_set(err, 400, "Invalid parameter", "bbox must be numbers separated by commas");
+        p = end + 1;
+    }
+    if (n != 4 && n != 6)
+        return rm_error_set(err, 400, "Invalid parameter", "bbox has %d numbers; expected 4 or 6", n);
+    double a0 = v[0], a1 = v[1], b0 = n == 4 ? v[2] : v[3], b1 = n == 4 ? v[3] : v[4];
+    if (c->lat_first) {
+        double t = a0; a0 = a1; a1 = t;
+        t = b0; b0 = b1; b1 = t;
+    }
+    if (a0 > b0 || a1 > b1)
+        return rm_error_set(err, 400, "Invalid parameter", "bbox minimum is above its maximum");
+    if (c->wgs84) {
+        char tmp[160];
+        snprintf(tmp, sizeof tmp, "%.17g,%.17g,%.17g,%.17g", a0, a1, b0, b1);
+        return params_parse_bbox(tmp, out, err);
+    }
+    double xy[16] = {a0, a1, b0, a1, a0, b1, b0, b1, (a0 + b0) / 2, a1, (a0 + b0) / 2, b1,
+                     a0, (a1 + b1) / 2, b0, (a1 + b1) / 2};
+    if (crs_transform(c, true, xy, 8, "bbox", err) < 0)
+        return -1;
+    out->min_lon = out->max_lon = xy[0];
+    out->min_lat = out->max_lat = xy[1];
+    for (int i = 1; i < 8; i++) {
+        if (xy[2 * i] < out->min_lon) out->min_lon = xy[2 * i];
+        if (xy[2 * i] > out->max_lon) out->max_lon = xy[2 * i];
+        if (xy[2 * i + 1] < out->min_lat) out->min_lat = xy[2 * i + 1];
+        if (xy[2 * i + 1] > out->max_lat) out->max_lat = xy[2 * i + 1];
+    }
+    out->crosses_antimeridian = false;
+    return 0;
+}
+
+static void write_feature_row_crs(json_writer *w, query *q, sqlite3_stmt *st, const crs_info *crs)
 {
     json_obj_begin(w);
     json_kv_str(w, "type", "Feature");
@@ -180,14 +272,13 @@ static void write_feature_row(json_writer *w, query *q, sqlite3_stmt *st)
     json_obj_begin(w);
     json_kv_str(w, "type", "Point");
     json_key(w, "coordinates");
-    json_arr_begin(w);
-    json_num(w, sqlite3_column_double(st, 1));
-    json_num(w, sqlite3_column_double(st, 2));
-    json_arr_end(w);
+    if (write_position(w, crs, sqlite3_column_double(st, 1), sqlite3_column_double(st, 2)) < 0)
+        json_write_null(w);
     json_obj_end(w);
     json_key(w, "properties");
     query_write_properties(q, st, w);
 }
+
 
 /* numberMatched: exact up to ITEMS_MAX_COUNT, else -1 (omitted). */
 static int64_t count_matched(query *q, db_conn *db, rm_error *err)
@@ -225,7 +316,8 @@ static void timestamp_now(char out[32])
 
 int api_items(http_request *req, rm_error *err)
 {
-    static const char *const own[] = {"limit", "offset", "bbox", "f", "at", "after", "before", NULL};
+    static const char *const own[] = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "at", "after", "before",
+                                      NULL};
     int rc = -1;
     query q;
     buf sql = BUF_INIT;
@@ -257,12 +349,18 @@ int api_items(http_request *req, rm_error *err)
     if (sensitive && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
         return -1;
     query_init(&q, c, vis, today);
+    const crs_info *out_crs = output_crs(req, err);
+    if (!out_crs)
+        goto cleanup;
     const char *bbox_s = http_query(req, "bbox");
     if (bbox_s) {
         params_bbox bb;
-        if (params_parse_bbox(bbox_s, &bb, err) < 0)
+        if (parse_bbox_crs(req, bbox_s, &bb, err) < 0)
             goto cleanup;
         query_bbox(&q, &bb);
+    } else if (http_query(req, "bbox-crs")) {
+        rm_error_set(err, 400, "Invalid parameter", "bbox-crs needs a bbox");
+        goto cleanup;
     }
     if (query_from_request(&q, db, req, own, err) < 0)
         goto cleanup;
@@ -314,11 +412,11 @@ int api_items(http_request *req, rm_error *err)
             buf_init(&rows[nrows]);
             json_writer rw;
             json_init(&rw, &rows[nrows]);
-            write_feature_row(&rw, &q, st);
+            write_feature_row_crs(&rw, &q, st, out_crs);
             json_obj_end(&rw);
             nrows++;
         } else {
-            write_feature_row(&w, &q, st);
+            write_feature_row_crs(&w, &q, st, out_crs);
             json_obj_end(&w);
         }
         if (n == 0)
@@ -379,6 +477,9 @@ int api_items(http_request *req, rm_error *err)
     timestamp_now(ts);
     json_kv_str(&w, "timeStamp", ts);
     json_obj_end(&w);
+    char content_crs[160];
+    snprintf(content_crs, sizeof content_crs, "<%s>", out_crs->uri);
+    http_set_header(req, "Content-Crs", content_crs);
     http_reply(req, 200, geojson);
     rc = 0;
 cleanup:
@@ -387,8 +488,8 @@ cleanup:
     return rc;
 }
 
-int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today, buf *out,
-                        int64_t *version, rm_error *err)
+int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today,
+                        const crs_info *crs, buf *out, int64_t *version, rm_error *err)
 {
     query q;
     query_init(&q, c, vis, today);
@@ -406,7 +507,7 @@ int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vi
     if (s == SQLITE_ROW) {
         json_writer w;
         json_init(&w, out);
-        write_feature_row(&w, &q, st);
+        write_feature_row_crs(&w, &q, st, crs ? crs : crs_find(CRS_CRS84));
         json_obj_end(&w);
         if (version)
             *version = sqlite3_column_int64(st, sqlite3_column_count(st) - 1);
@@ -430,8 +531,11 @@ void features_etag(int64_t version, int32_t today, vis_class vis, char out[64])
 
 int api_item(http_request *req, rm_error *err)
 {
-    static const char *const allowed[] = {"f", "at", NULL};
+    static const char *const allowed[] = {"f", "at", "crs", NULL};
     if (http_query_check(req, allowed, err) < 0 || check_f(req, err) < 0)
+        return -1;
+    const crs_info *out_crs = output_crs(req, err);
+    if (!out_crs)
         return -1;
     const coll_def *c = path_collection(req, err);
     if (!c)
@@ -453,7 +557,7 @@ int api_item(http_request *req, rm_error *err)
     if (sensitive && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
         return -1;
     int64_t version = 0;
-    int found = features_render_one(db, c, id, vis, today, &req->out, &version, err);
+    int found = features_render_one(db, c, id, vis, today, out_crs, &req->out, &version, err);
     if (found < 0)
         return -1;
     if (found && sensitive)
@@ -474,6 +578,9 @@ int api_item(http_request *req, rm_error *err)
     json_arr_end(&w);
     json_obj_end(&w);
     features_etag(version, today, vis, req->etag);
+    char content_crs[160];
+    snprintf(content_crs, sizeof content_crs, "<%s>", out_crs->uri);
+    http_set_header(req, "Content-Crs", content_crs);
     http_reply(req, 200, geojson);
     return 0;
 }

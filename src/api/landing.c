@@ -67,6 +67,11 @@ int api_conformance(http_request *req, rm_error *err)
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
         NULL,
     };
     if (http_query_check(req, allowed, err) < 0)

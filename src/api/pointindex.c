@@ -187,7 +187,14 @@ int pointindex_patch(pointindex *p, db_conn *db, double min_lon, double min_lat,
     int rc = 0;
     if (p->day < 0)
         goto done;
-    params_bbox box = {min_lon, min_lat, max_lon, max_lat, false};
+    /* Re-read a box wider than the one whose old points are dropped below (that one is widened by
+     * a global unit for rounding): a point next to the changed box, in the same global unit, is
+     * then read back instead of lost. Points read from outside the drop box replace their old
+     * copies like any other. Three global units of longitude in degrees; a unit of latitude is
+     * never more degrees than one of longitude. */
+    const double margin = 3.0 * 360.0 / 268435456.0;
+    params_bbox box = {fmax(min_lon - margin, -180.0), fmax(min_lat - margin, -90.0), fmin(max_lon + margin, 180.0),
+                       fmin(max_lat + margin, 90.0), false};
     pt *fresh = NULL;
     size_t nfresh = 0;
     rc = read_points(p, db, p->day, &box, &fresh, &nfresh, err);

@@ -97,4 +97,16 @@ void prox_write_summary(prox_search *s, struct json_writer *w);
  * nearest first (prox_sort first). */
 void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer *w);
 
+/* Helpers shared by the proximity resources (proximity.c, proximity_area.c). */
+/* ?at=YYYY-MM-DD or today; 0 or -1 with err (400). */
+int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
+/* ?f= json or geojson; 0 or -1 with err (400). */
+int prox_check_f(http_request *req, rm_error *err);
+/* "layers": [...] of the search. */
+void prox_write_layer_names(struct json_writer *w, const prox_search *s);
+/* Write "features" (the first limit hits), numberMatched, numberReturned, the summary (when asked)
+ * and timeStamp, and close the FeatureCollection object the caller opened. 0 or -1 with err. */
+int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, bool area, bool summary,
+                           struct json_writer *w, rm_error *err);
+
 #endif

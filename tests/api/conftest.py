@@ -3,10 +3,11 @@ Fixtures of the HTTP API tests: a radmap server on a fresh demo register, and a 
 servers on small hand-made registers.
 
 The server under test is the binary named by RADMAP_BIN (ctest sets it; by hand it defaults to
-build/radmap under the repository). Each register gets a read-only inspector (`radmap user add`),
-whose bearer token every request to its server carries: these tests read as staff. Every server listens on port 0 and the real port is read from
+build/radmap under the repository). Every server listens on port 0 and the real port is read from
 its "listening on" line on stderr, so tests never race for a free port. RADMAP_TODAY pins the date
-that decayed activities and IAEA categories are computed for.
+that decayed activities and IAEA categories are computed for. Each register gets a read-only
+inspector (`radmap user add`) whose bearer token every request to its server carries (the `http`
+session, auth_headers()): these tests read as staff.
 
     RADMAP_BIN=build/radmap /usr/bin/python3 -m pytest -q tests/api
 """
@@ -85,18 +86,15 @@ AUTH = TokenAuth()
 class Server:
     """One `radmap serve` process on port 0, with a token for its register."""
 
-    def __init__(self, db, workdir, threads=2, env=None):
+    def __init__(self, db, workdir, threads=2, env=None, args=()):
         self.db = db
-        self.token = make_token(db)
         self.log_path = os.path.join(workdir, "serve-%d.log" % int(time.monotonic() * 1e6))
         self.log = open(self.log_path, "w+b")
         self.proc = subprocess.Popen(
-            [RADMAP_BIN, "serve", "--db", db, "--port", "0", "--bind", "127.0.0.1", "--threads", str(threads)],
-            stdout=subprocess.DEVNULL, stderr=self.log, env=env or radmap_env())
+            [RADMAP_BIN, "serve", "--db", db, "--port", "0", "--bind", "127.0.0.1", "--threads", str(threads),
+             *args], stdout=subprocess.DEVNULL, stderr=self.log, env=env or radmap_env())
         self.port = self._wait_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        if self.token:
-            TOKENS["127.0.0.1:%d" % self.port] = self.token
         self._wait_health()
 
     def stderr(self):
@@ -120,6 +118,11 @@ class Server:
         raise RuntimeError("radmap serve did not say where it listens:\n" + self.stderr())
 
     def _wait_health(self):
+        """Wait for /health, then give the server's register a token for the tests' requests."""
+        if getattr(self, "token", None) is None:
+            self.token = make_token(self.db)
+        if self.token:
+            TOKENS["127.0.0.1:%d" % self.port] = self.token
         deadline = time.monotonic() + 30
         last = None
         while time.monotonic() < deadline:

@@ -657,7 +657,7 @@ def test_comma_list_of_layers(ro, http, tmp_path):
         assert sorted(both) == ["devices", "facilities"]
         for layer in ("facilities", "devices"):
             alone = features_of(http, srv, str(tmp_path), layer, z, x, y)[layer]
-            key = lambda f: (f["id"], round(f["x"], 3), round(f["y"], 3), sorted(f["props"].items()))
+            key = lambda f: (f["id"] or 0, round(f["x"], 3), round(f["y"], 3), sorted(f["props"].items()))
             assert sorted(map(key, both[layer])) == sorted(map(key, alone)), (layer, z)
 
 

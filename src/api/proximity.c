@@ -1,0 +1,841 @@
+/*
+ * proximity: the search engine of proximity.h, and GET /proximity and GET /nearest.
+ * POST /proximity (areas) is in proximity_area.c.
+ *
+ * Every search reads the layers through their R*Tree for a lon/lat box that certainly holds
+ * the answer, then decides each candidate exactly (geodesic distance on the WGS 84 ellipsoid), so
+ * answers equal a brute-force computation over every row.
+ *
+ * /nearest needs no radius: it searches circles of growing radius around the point, each through
+ * the index. Once at least k hits lie within the circle's radius, the k nearest of them are the
+ * true k nearest (anything closer would be inside that circle, hence inside its box, hence found).
+ * The radius grows by the observed density, at least doubling, so a dense city centre and an empty
+ * corner of the service area both take a handful of index probes; it stops growing once the box
+ * covers the extent of every layer searched (layer_stat), as nothing more can be found.
+ */
+#include "api/proximity.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "core/params.h"
+#include "geo/crs.h"
+
+#define PROX_MAX_RADIUS_M 100000.0
+#define PROX_DEFAULT_LIMIT 1000
+#define PROX_MAX_LIMIT 10000
+#define PROX_SUMMARY_RECEPTORS 1000 /* receptors listed in a summary at most */
+#define NEAREST_MAX_K 100
+#define NEAREST_DEFAULT_K 10
+
+/* Point layers in answer order (ties in distance keep this order). */
+static const char *const point_layers[] = {"sources", "facilities", "devices", "receptors", NULL};
+
+/* ---- layers and filters ------------------------------------------------------------------------ */
+
+typedef struct param_names {
+    const char *const *own;
+    const char *names[64];
+    int n;
+} param_names;
+
+static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    param_names *p = cls;
+    for (const char *const *o = p->own; o && *o; o++)
+        if (strcmp(*o, key) == 0)
+            return MHD_YES;
+    if (p->n < 64)
+        p->names[p->n++] = key;
+    return MHD_YES;
+}
+
+/* Is name a filter that class vis may use on c? */
+static bool is_filter(const coll_def *c, vis_class vis, const char *name)
+{
+    if (strcmp(name, "q") == 0)
+        return c->search_sql != NULL;
+    for (const coll_prop *p = c->props; p->name; p++) {
+        if (p->filter == FILTER_NONE || p->vis > vis)
+            continue;
+        if (strcmp(name, "category") == 0 ? p->filter == FILTER_CATEGORY
+                                          : (strcmp(p->name, name) == 0 && p->filter != FILTER_CATEGORY))
+            return true;
+    }
+    return false;
+}
+
+static void list_layers(vis_class vis, buf *b)
+{
+    for (const char *const *l = point_layers; *l; l++) {
+        const coll_def *c = coll_find(*l);
+        if (c && c->vis <= vis)
+            buf_appendf(b, "%s%s", b->len ? ", " : "", *l);
+    }
+}
+
+/* Parse the layer list into cs; 0 or -1 with err. */
+static int parse_layers(const char *s, vis_class vis, const coll_def **cs, int *n, rm_error *err)
+{
+    *n = 0;
+    if (!s) {
+        for (const char *const *l = point_layers; *l; l++) {
+            const coll_def *c = coll_find(*l);
+            if (c && c->vis <= vis)
+                cs[(*n)++] = c;
+        }
+        return 0;
+    }
+    const char *p = s;
+    while (1) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const coll_def *c = NULL;
+        for (const char *const *l = point_layers; *l; l++)
+            if (strlen(*l) == len && strncmp(*l, p, len) == 0)
+                c = coll_find(*l);
+        if (!c || c->vis > vis) {
+            buf names = BUF_INIT;
+            list_layers(vis, &names);
+            rm_error_set(err, 400, "Invalid parameter", "layers: '%.*s' is not a layer; allowed: %s (a comma list)",
+                         (int)(len > 60 ? 60 : len), p, names.data ? names.data : "none");
+            buf_free(&names);
+            return -1;
+        }
+        for (int i = 0; i < *n; i++)
+            if (cs[i] == c)
+                return rm_error_set(err, 400, "Invalid parameter", "layers: %s is listed twice", c->id);
+        cs[(*n)++] = c;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, http_request *req,
+                     const char *layers_param, const char *const *own, rm_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->db = db;
+    s->vis = vis;
+    s->today = today;
+    const coll_def *cs[PROX_MAX_LAYERS];
+    int n = 0;
+    if (parse_layers(layers_param, vis, cs, &n, err) < 0)
+        return -1;
+    param_names names = {.own = own};
+    if (req)
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_name, &names);
+    for (int i = 0; i < n; i++) {
+        const char *missing = NULL;
+        for (int k = 0; k < names.n && !missing; k++)
+            if (!is_filter(cs[i], vis, names.names[k]))
+                missing = names.names[k];
+        if (missing && layers_param) {
+            buf l = BUF_INIT;
+            for (const coll_prop *p = cs[i]->props; p->name; p++)
+                if (p->filter != FILTER_NONE && p->filter != FILTER_CATEGORY && p->vis <= vis)
+                    buf_appendf(&l, "%s%s", l.len ? ", " : "", p->name);
+            return rm_error_set(err, 400, "Unknown parameter", "'%.100s' is not a filter of layer %s; its filters: "
+                                "%s%scategory, q", missing, cs[i]->id, l.data ? l.data : "", l.len ? ", " : "");
+        }
+        if (missing)
+            continue; /* default layers: a filter the layer lacks leaves the layer out */
+        prox_layer *L = &s->layers[s->nlayers++];
+        L->coll = cs[i];
+        query_init(&L->q, cs[i], vis, today);
+        if (req && query_from_request(&L->q, db, req, own, err) < 0)
+            return -1;
+        const char *cat = strcmp(cs[i]->id, "sources") == 0 ? "iaea_category"
+                          : strcmp(cs[i]->id, "facilities") == 0 ? "max_category" : NULL;
+        const coll_prop *p = cat ? coll_prop_find(cs[i], cat) : NULL;
+        L->category = p && p->vis <= vis ? p : NULL;
+        if (strcmp(cs[i]->id, "sources") == 0) {
+            p = coll_prop_find(cs[i], "nuclide");
+            L->nuclide = p && p->vis <= vis ? p : NULL;
+            p = coll_prop_find(cs[i], "activity_bq_now");
+            L->activity = p && p->vis <= vis ? p : NULL;
+        }
+        L->receptor = strcmp(cs[i]->id, "receptors") == 0;
+    }
+    if (s->nlayers == 0) {
+        buf l = BUF_INIT;
+        for (int k = 0; k < names.n; k++)
+            buf_appendf(&l, "%s%s", l.len ? ", " : "", names.names[k]);
+        rm_error_set(err, 400, "Unknown parameter", "no layer has every filter given (%s); layers: sources, "
+                     "facilities, devices, receptors, each with the filters of its collection", l.data ? l.data : "");
+        buf_free(&l);
+        return -1;
+    }
+    return 0;
+}
+
+void prox_clear_hits(prox_search *s)
+{
+    for (size_t i = 0; i < s->nhits; i++) {
+        free(s->hits[i].name);
+        free(s->hits[i].kind);
+    }
+    s->nhits = 0;
+}
+
+void prox_search_cleanup(prox_search *s)
+{
+    prox_clear_hits(s);
+    free(s->hits);
+    for (int i = 0; i < s->nlayers; i++)
+        query_cleanup(&s->layers[i].q);
+    for (int i = 0; i < s->nnuclides; i++)
+        free(s->nuclides[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static int nuclide_index(prox_search *s, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < s->nnuclides; i++)
+        if (strcmp(s->nuclides[i], name) == 0)
+            return i;
+    if (s->nnuclides == (int)(sizeof s->nuclides / sizeof s->nuclides[0]))
+        return -1;
+    s->nuclides[s->nnuclides] = strdup(name);
+    return s->nnuclides++;
+}
+
+/* ---- collecting --------------------------------------------------------------------------------- */
+
+static int collect_layer(prox_search *s, int li, const geo_box *box, prox_accept_fn accept, void *ctx,
+                         rm_error *err)
+{
+    prox_layer *L = &s->layers[li];
+    query *q = &L->q;
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "SELECT t.id, t.lon, t.lat");
+    int col = 3, c_cat = -1, c_nuc = -1, c_act = -1, c_rec = -1;
+    const coll_prop *props[3] = {L->category, L->nuclide, L->activity};
+    int *cols[3] = {&c_cat, &c_nuc, &c_act};
+    for (int i = 0; i < 3; i++)
+        if (props[i]) {
+            buf_puts(&sql, ", ");
+            query_append_sql(q, &sql, props[i]->sql);
+            *cols[i] = col++;
+        }
+    if (L->receptor) {
+        buf_puts(&sql, ", t.name, t.kind, t.capacity");
+        c_rec = col;
+    }
+    buf_appendf(&sql, " FROM %s WHERE %s", L->coll->from, q->where.len ? q->where.data : "1");
+    int nb = q->nbinds;
+    if (box)
+        buf_appendf(&sql, " AND t.id IN (SELECT pkid FROM %s WHERE xmin <= ?%d AND xmax >= ?%d AND ymin <= ?%d "
+                    "AND ymax >= ?%d) AND t.lon BETWEEN ?%d AND ?%d AND t.lat BETWEEN ?%d AND ?%d",
+                    L->coll->rtree, nb + 3, nb + 2, nb + 5, nb + 4, nb + 2, nb + 3, nb + 4, nb + 5);
+    int rc = -1;
+    sqlite3_stmt *st = query_prepare(q, s->db, sql.data, err);
+    if (!st)
+        goto cleanup;
+    if (box) {
+        sqlite3_bind_double(st, nb + 2, box->min_lon);
+        sqlite3_bind_double(st, nb + 3, box->max_lon);
+        sqlite3_bind_double(st, nb + 4, box->min_lat);
+        sqlite3_bind_double(st, nb + 5, box->max_lat);
+    }
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        double lon = sqlite3_column_double(st, 1), lat = sqlite3_column_double(st, 2);
+        double d = 0, b = 0;
+        bool inside = false;
+        if (!accept(ctx, lon, lat, &d, &b, &inside))
+            continue;
+        if (s->nhits == PROX_MAX_HITS) {
+            rm_error_set(err, 400, "Too many matches", "more than %d features match; narrow the area, the layers "
+                         "or the filters", PROX_MAX_HITS);
+            db_stmt_done(st);
+            goto cleanup;
+        }
+        if (s->nhits == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 256;
+            prox_hit *nh = realloc(s->hits, s->cap * sizeof *nh);
+            if (!nh)
+                abort();
+            s->hits = nh;
+        }
+        prox_hit *h = &s->hits[s->nhits++];
+        memset(h, 0, sizeof *h);
+        h->layer = li;
+        h->id = sqlite3_column_int64(st, 0);
+        h->lon = lon;
+        h->lat = lat;
+        h->distance_m = d;
+        h->bearing_deg = b;
+        h->inside = inside;
+        h->nuclide = -1;
+        h->activity_bq = NAN;
+        h->capacity = -1;
+        if (c_cat >= 0 && sqlite3_column_type(st, c_cat) != SQLITE_NULL)
+            h->category = sqlite3_column_int(st, c_cat);
+        if (c_nuc >= 0)
+            h->nuclide = nuclide_index(s, (const char *)sqlite3_column_text(st, c_nuc));
+        if (c_act >= 0 && sqlite3_column_type(st, c_act) != SQLITE_NULL)
+            h->activity_bq = sqlite3_column_double(st, c_act);
+        if (c_rec >= 0) {
+            const char *nm = (const char *)sqlite3_column_text(st, c_rec);
+            const char *kd = (const char *)sqlite3_column_text(st, c_rec + 1);
+            h->name = strdup(nm ? nm : "");
+            h->kind = strdup(kd ? kd : "");
+            if (sqlite3_column_type(st, c_rec + 2) != SQLITE_NULL)
+                h->capacity = sqlite3_column_int64(st, c_rec + 2);
+        }
+    }
+    if (r != SQLITE_DONE)
+        db_error(s->db, err, 500, "reading proximity candidates");
+    else
+        rc = 0;
+    db_stmt_done(st);
+cleanup:
+    buf_free(&sql);
+    return rc;
+}
+
+int prox_collect(prox_search *s, const geo_box *box, prox_accept_fn accept, void *ctx, rm_error *err)
+{
+    for (int i = 0; i < s->nlayers; i++)
+        if (collect_layer(s, i, box, accept, ctx, err) < 0)
+            return -1;
+    return 0;
+}
+
+typedef struct circle_ctx {
+    double lon, lat, radius_m;
+} circle_ctx;
+
+static bool accept_circle(void *ctx, double lon, double lat, double *d, double *b, bool *inside)
+{
+    circle_ctx *c = ctx;
+    geo_inverse(c->lon, c->lat, lon, lat, d, b);
+    *inside = *d <= c->radius_m;
+    return *inside;
+}
+
+int prox_collect_circle(prox_search *s, double lon, double lat, double radius_m, rm_error *err)
+{
+    circle_ctx c = {lon, lat, radius_m};
+    geo_box box;
+    bool have = geo_circle_box(lon, lat, radius_m, &box);
+    return prox_collect(s, have ? &box : NULL, accept_circle, &c, err);
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const prox_hit *x = a, *y = b;
+    if (x->distance_m != y->distance_m)
+        return x->distance_m < y->distance_m ? -1 : 1;
+    if (x->layer != y->layer)
+        return x->layer < y->layer ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void prox_sort(prox_search *s)
+{
+    if (s->nhits > 1)
+        qsort(s->hits, s->nhits, sizeof *s->hits, hit_cmp);
+}
+
+/* ---- writing ------------------------------------------------------------------------------------ */
+
+int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, bool area, json_writer *w,
+                       rm_error *err)
+{
+    prox_layer *L = &s->layers[h->layer];
+    query q;
+    query_init(&q, L->coll, s->vis, s->today);
+    query_and(&q, "t.id = ?");
+    query_add_int(&q, h->id);
+    buf sql = BUF_INIT, props = BUF_INIT, extra = BUF_INIT;
+    buf_puts(&sql, "SELECT ");
+    query_select_list(&q, &sql);
+    buf_appendf(&sql, " FROM %s WHERE %s", L->coll->from, q.where.data);
+    int rc = -1;
+    sqlite3_stmt *st = query_prepare(&q, s->db, sql.data, err);
+    if (!st)
+        goto cleanup;
+    int r = sqlite3_step(st);
+    if (r != SQLITE_ROW) {
+        if (r == SQLITE_DONE) /* gone between the two reads: a concurrent delete */
+            rm_error_set(err, 503, "Service Unavailable", "the register changed during the query; retry");
+        else
+            db_error(s->db, err, 500, "reading a feature");
+        db_stmt_done(st);
+        goto cleanup;
+    }
+    json_writer pw, ew;
+    json_init(&pw, &props);
+    query_write_properties(&q, st, &pw);
+    db_stmt_done(st);
+    json_init(&ew, &extra);
+    json_obj_begin(&ew);
+    json_kv_str(&ew, "layer", L->coll->id);
+    json_key(&ew, "distance_m");
+    json_numf(&ew, h->distance_m, 4);
+    if (with_bearing) {
+        json_key(&ew, "bearing_deg");
+        json_numf(&ew, h->bearing_deg, 6);
+    }
+    if (area)
+        json_kv_bool(&ew, "inside_area", h->inside);
+    json_obj_end(&ew);
+    /* Splice: the collection's properties, then ours, in one object. */
+    buf merged = BUF_INIT;
+    buf_append(&merged, props.data, props.len - 1);
+    if (props.len > 2)
+        buf_putc(&merged, ',');
+    buf_append(&merged, extra.data + 1, extra.len - 1);
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Feature");
+    json_kv_int(w, "id", h->id);
+    json_key(w, "geometry");
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Point");
+    json_key(w, "coordinates");
+    json_arr_begin(w);
+    json_num(w, h->lon);
+    json_num(w, h->lat);
+    json_arr_end(w);
+    json_obj_end(w);
+    json_key(w, "properties");
+    json_raw(w, merged.data, merged.len);
+    json_obj_end(w);
+    buf_free(&merged);
+    rc = 0;
+cleanup:
+    buf_free(&sql);
+    buf_free(&props);
+    buf_free(&extra);
+    query_cleanup(&q);
+    return rc;
+}
+
+void prox_write_receptors(prox_search *s, bool with_bearing, json_writer *w)
+{
+    int n = 0;
+    json_arr_begin(w);
+    for (size_t i = 0; i < s->nhits && n < PROX_SUMMARY_RECEPTORS; i++) {
+        const prox_hit *h = &s->hits[i];
+        if (!s->layers[h->layer].receptor)
+            continue;
+        json_obj_begin(w);
+        json_kv_int(w, "id", h->id);
+        json_kv_str(w, "name", h->name);
+        json_kv_str(w, "kind", h->kind);
+        json_key(w, "capacity");
+        if (h->capacity >= 0)
+            json_int(w, h->capacity);
+        else
+            json_write_null(w);
+        json_key(w, "distance_m");
+        json_numf(w, h->distance_m, 4);
+        if (with_bearing) {
+            json_key(w, "bearing_deg");
+            json_numf(w, h->bearing_deg, 6);
+        }
+        json_obj_end(w);
+        n++;
+    }
+    json_arr_end(w);
+}
+
+void prox_write_summary(prox_search *s, json_writer *w)
+{
+    int64_t count[PROX_MAX_LAYERS] = {0}, by_cat[PROX_MAX_LAYERS][6] = {{0}};
+    double *activity = calloc((size_t)s->nnuclides + 1, sizeof *activity);
+    int64_t receptors = 0;
+    int highest = 0;
+    bool any_category = false;
+    for (int i = 0; i < s->nlayers; i++)
+        any_category |= s->layers[i].category != NULL;
+    for (size_t i = 0; i < s->nhits; i++) {
+        const prox_hit *h = &s->hits[i];
+        count[h->layer]++;
+        by_cat[h->layer][h->category >= 1 && h->category <= 5 ? h->category : 0]++;
+        if (h->category >= 1 && h->category <= 5 && (highest == 0 || h->category < highest))
+            highest = h->category;
+        if (h->nuclide >= 0 && !isnan(h->activity_bq) && activity)
+            activity[h->nuclide] += h->activity_bq;
+        if (s->layers[h->layer].receptor)
+            receptors++;
+    }
+    json_obj_begin(w);
+    json_kv_int(w, "total", (int64_t)s->nhits);
+    json_key(w, "layers");
+    json_obj_begin(w);
+    for (int i = 0; i < s->nlayers; i++) {
+        json_key(w, s->layers[i].coll->id);
+        json_obj_begin(w);
+        json_kv_int(w, "count", count[i]);
+        if (s->layers[i].category) {
+            json_key(w, "by_category");
+            json_obj_begin(w);
+            static const char *const keys[] = {"none", "1", "2", "3", "4", "5"};
+            for (int c = 1; c <= 5; c++)
+                json_kv_int(w, keys[c], by_cat[i][c]);
+            json_kv_int(w, "none", by_cat[i][0]);
+            json_obj_end(w);
+        }
+        json_obj_end(w);
+    }
+    json_obj_end(w);
+    bool any_nuclide = false;
+    for (int i = 0; i < s->nlayers; i++)
+        any_nuclide |= s->layers[i].nuclide && s->layers[i].activity;
+    if (any_nuclide) {
+        /* Nuclides in name order, so the answer does not depend on the order rows came in. */
+        int order[64];
+        for (int i = 0; i < s->nnuclides; i++)
+            order[i] = i;
+        for (int i = 1; i < s->nnuclides; i++)
+            for (int j = i; j > 0 && strcmp(s->nuclides[order[j - 1]], s->nuclides[order[j]]) > 0; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        json_key(w, "activity_bq_by_nuclide");
+        json_obj_begin(w);
+        for (int i = 0; i < s->nnuclides; i++)
+            json_kv_num(w, s->nuclides[order[i]], activity ? activity[order[i]] : 0);
+        json_obj_end(w);
+    }
+    if (any_category) {
+        json_key(w, "highest_category");
+        if (highest)
+            json_int(w, highest);
+        else
+            json_write_null(w);
+    }
+    bool has_receptors = false;
+    for (int i = 0; i < s->nlayers; i++)
+        has_receptors |= s->layers[i].receptor;
+    if (has_receptors) {
+        json_key(w, "receptors");
+        prox_write_receptors(s, false, w);
+        if (receptors > PROX_SUMMARY_RECEPTORS)
+            json_kv_bool(w, "receptors_truncated", true);
+    }
+    json_obj_end(w);
+    free(activity);
+}
+
+/* ---- the point of a request --------------------------------------------------------------------- */
+
+static void timestamp_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int prox_parse_today(http_request *req, int32_t *today, rm_error *err)
+{
+    const char *at = http_query(req, "at");
+    if (!at) {
+        *today = date_today();
+        return 0;
+    }
+    if (date_parse(at, today) < 0)
+        return rm_error_set(err, 400, "Invalid parameter", "at must be a date YYYY-MM-DD (years 1900-2200)");
+    return 0;
+}
+
+int prox_check_f(http_request *req, rm_error *err)
+{
+    const char *f = http_query(req, "f");
+    if (f && strcmp(f, "json") != 0 && strcmp(f, "geojson") != 0)
+        return rm_error_set(err, 400, "Invalid parameter", "f='%.40s' is not offered; allowed: json, geojson", f);
+    return 0;
+}
+
+/* The query point: lon=/lat= in a geographic CRS, easting=/northing= in a projected one, with
+ * crs= (default CRS84). *c receives the CRS, in[] the numbers as given. */
+static int parse_point(http_request *req, double *lon, double *lat, const crs_info **c, double in[2], rm_error *err)
+{
+    const char *crs_s = http_query(req, "crs");
+    *c = crs_s ? crs_from_uri(crs_s, "crs", err) : crs_find(CRS_CRS84);
+    if (!*c)
+        return -1;
+    const char *x = http_query(req, "lon"), *y = http_query(req, "lat");
+    const char *e = http_query(req, "easting"), *n = http_query(req, "northing");
+    if ((*c)->geographic) {
+        if (e || n)
+            return rm_error_set(err, 400, "Invalid parameter", "%s is geographic: give lon= and lat= in degrees, "
+                                "not easting/northing", crs_s ? crs_s : "CRS84");
+        if (!x || !y)
+            return rm_error_set(err, 400, "Missing parameter", "%s is required (decimal degrees)", !x ? "lon" : "lat");
+        if (params_parse_double("lon", x, -180, 180, &in[0], err) < 0 ||
+            params_parse_double("lat", y, -90, 90, &in[1], err) < 0)
+            return -1;
+    } else {
+        if (x || y)
+            return rm_error_set(err, 400, "Invalid parameter", "%s (%s) is projected: give easting= and northing= "
+                                "in metres, not lon/lat", crs_s, (*c)->title);
+        if (!e || !n)
+            return rm_error_set(err, 400, "Missing parameter", "%s is required in metres with crs=%s",
+                                !e ? "easting" : "northing", crs_s);
+        if (params_parse_double("easting", e, -1e7, 1e7, &in[0], err) < 0 ||
+            params_parse_double("northing", n, -1e7, 2e7, &in[1], err) < 0)
+            return -1;
+    }
+    if (crs_to_wgs84(*c, in[0], in[1], lon, lat, "point", err) < 0)
+        return -1;
+    if (!(*c)->wgs84) {
+        const double *a = (*c)->area, margin = 1.0;
+        if (*lon < a[0] - margin || *lon > a[2] + margin || *lat < a[1] - margin || *lat > a[3] + margin)
+            return rm_error_set(err, 400, "Invalid parameter", "the point falls at lon %.5f, lat %.5f, outside the "
+                                "area of use of EPSG:%d (%s: lon %g..%g, lat %g..%g)%s", *lon, *lat, (*c)->code,
+                                (*c)->title, a[0], a[2], a[1], a[3],
+                                (*c)->geographic ? "" : "; are easting and northing swapped?");
+    }
+    return 0;
+}
+
+static void write_query_point(json_writer *w, const crs_info *c, const double in[2], double lon, double lat)
+{
+    json_kv_str(w, "crs", c->uri);
+    json_key(w, "input");
+    json_arr_begin(w);
+    json_num(w, in[0]);
+    json_num(w, in[1]);
+    json_arr_end(w);
+    json_key(w, "lon");
+    json_num(w, lon);
+    json_key(w, "lat");
+    json_num(w, lat);
+}
+
+void prox_write_layer_names(json_writer *w, const prox_search *s)
+{
+    json_key(w, "layers");
+    json_arr_begin(w);
+    for (int i = 0; i < s->nlayers; i++)
+        json_str(w, s->layers[i].coll->id);
+    json_arr_end(w);
+}
+
+int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, bool area, bool summary,
+                           json_writer *w, rm_error *err)
+{
+    json_key(w, "features");
+    json_arr_begin(w);
+    size_t n = s->nhits < (size_t)limit ? s->nhits : (size_t)limit;
+    for (size_t i = 0; i < n; i++)
+        if (prox_write_feature(s, &s->hits[i], with_bearing, area, w, err) < 0)
+            return -1;
+    json_arr_end(w);
+    json_kv_int(w, "numberMatched", (int64_t)s->nhits);
+    json_kv_int(w, "numberReturned", (int64_t)n);
+    if (summary) {
+        json_key(w, "summary");
+        prox_write_summary(s, w);
+    }
+    char ts[32];
+    timestamp_now(ts);
+    json_kv_str(w, "timeStamp", ts);
+    json_obj_end(w);
+    return 0;
+}
+
+int api_proximity(http_request *req, rm_error *err)
+{
+    static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "radius", "layers", "limit",
+                                      "at", "f", NULL};
+    int rc = -1;
+    prox_search s;
+    memset(&s, 0, sizeof s);
+    if (prox_check_f(req, err) < 0)
+        return -1;
+    double lon, lat, in[2], radius;
+    const crs_info *crs;
+    int64_t limit;
+    int32_t today;
+    const char *r = http_query(req, "radius");
+    if (!r)
+        return rm_error_set(err, 400, "Missing parameter", "radius is required: metres, from 0 to %g",
+                            PROX_MAX_RADIUS_M);
+    if (parse_point(req, &lon, &lat, &crs, in, err) < 0 ||
+        params_parse_double("radius", r, 0, PROX_MAX_RADIUS_M, &radius, err) < 0 ||
+        params_parse_int("limit", http_query(req, "limit"), 1, PROX_MAX_LIMIT, PROX_DEFAULT_LIMIT, true, &limit,
+                         err) < 0 ||
+        prox_parse_today(req, &today, err) < 0)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
+        goto cleanup;
+    if (prox_collect_circle(&s, lon, lat, radius, err) < 0)
+        goto cleanup;
+    prox_sort(&s);
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "FeatureCollection");
+    json_key(&w, "query");
+    json_obj_begin(&w);
+    write_query_point(&w, crs, in, lon, lat);
+    json_key(&w, "radius_m");
+    json_num(&w, radius);
+    prox_write_layer_names(&w, &s);
+    json_obj_end(&w);
+    if (prox_finish_collection(&s, limit, true, false, true, &w, err) < 0) {
+        buf_reset(&req->out);
+        goto cleanup;
+    }
+    http_reply(req, 200, "application/geo+json");
+    rc = 0;
+cleanup:
+    prox_search_cleanup(&s);
+    return rc;
+}
+
+/* ---- nearest ------------------------------------------------------------------------------------ */
+
+/* The union of the extents of the searched layers (layer_stat); false when every layer is empty. */
+static bool layers_extent(prox_search *s, geo_box *ext, rm_error *err)
+{
+    bool have = false;
+    sqlite3_stmt *st = db_stmt(s->db, "SELECT min_lon, min_lat, max_lon, max_lat FROM layer_stat WHERE layer = ? "
+                                      "AND feature_count > 0", err);
+    if (!st)
+        return false;
+    for (int i = 0; i < s->nlayers; i++) {
+        sqlite3_bind_text(st, 1, s->layers[i].coll->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            geo_box b = {sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
+                         sqlite3_column_double(st, 3)};
+            if (!have)
+                *ext = b;
+            else {
+                ext->min_lon = fmin(ext->min_lon, b.min_lon);
+                ext->min_lat = fmin(ext->min_lat, b.min_lat);
+                ext->max_lon = fmax(ext->max_lon, b.max_lon);
+                ext->max_lat = fmax(ext->max_lat, b.max_lat);
+            }
+            have = true;
+        }
+        db_stmt_done(st);
+    }
+    return have;
+}
+
+static bool box_covers(const geo_box *a, const geo_box *b)
+{
+    return a->min_lon <= b->min_lon && a->min_lat <= b->min_lat && a->max_lon >= b->max_lon && a->max_lat >= b->max_lat;
+}
+
+typedef struct nearest_stats {
+    double radius_m;  /* radius of the last circle searched; HUGE_VAL: the whole extent */
+    int probes;       /* index searches made */
+} nearest_stats;
+
+/* Fill s with the k nearest hits of (lon, lat) (all hits when fewer exist), sorted. */
+static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_stats *stats, rm_error *err)
+{
+    geo_box ext;
+    stats->probes = 0;
+    stats->radius_m = 0;
+    bool have_ext = layers_extent(s, &ext, err);
+    if (err && err->status)
+        return -1;
+    if (!have_ext)
+        return 0; /* every layer is empty */
+    double r = 200.0 * sqrt((double)k);
+    while (1) {
+        geo_box box;
+        bool have_box = geo_circle_box(lon, lat, r, &box);
+        prox_clear_hits(s);
+        stats->probes++;
+        if (!have_box || box_covers(&box, &ext)) {
+            /* Nothing lies outside this box: every row of the extent is a candidate. */
+            geo_box all = ext;
+            circle_ctx c = {lon, lat, HUGE_VAL};
+            stats->radius_m = HUGE_VAL;
+            if (prox_collect(s, &all, accept_circle, &c, err) < 0)
+                return -1;
+            break;
+        }
+        circle_ctx c = {lon, lat, r};
+        if (prox_collect(s, &box, accept_circle, &c, err) < 0)
+            return -1;
+        stats->radius_m = r;
+        if (s->nhits >= (size_t)k)
+            break;
+        /* Grow by the density seen: aim at twice k in the next circle, at least doubling. */
+        double grow = s->nhits ? sqrt(2.0 * k / (double)s->nhits) : 4.0;
+        r *= fmin(fmax(grow, 2.0), 8.0);
+    }
+    prox_sort(s);
+    while (s->nhits > (size_t)k) {
+        s->nhits--;
+        free(s->hits[s->nhits].name);
+        free(s->hits[s->nhits].kind);
+    }
+    return 0;
+}
+
+int api_nearest(http_request *req, rm_error *err)
+{
+    static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "k", "layers", "at", "f", NULL};
+    int rc = -1;
+    prox_search s;
+    memset(&s, 0, sizeof s);
+    if (prox_check_f(req, err) < 0)
+        return -1;
+    double lon, lat, in[2];
+    const crs_info *crs;
+    int64_t k;
+    int32_t today;
+    if (parse_point(req, &lon, &lat, &crs, in, err) < 0 ||
+        params_parse_int("k", http_query(req, "k"), 1, NEAREST_MAX_K, NEAREST_DEFAULT_K, false, &k, err) < 0 ||
+        prox_parse_today(req, &today, err) < 0)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
+        goto cleanup;
+    nearest_stats stats;
+    if (prox_nearest(&s, lon, lat, (int)k, &stats, err) < 0)
+        goto cleanup;
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "FeatureCollection");
+    json_key(&w, "query");
+    json_obj_begin(&w);
+    write_query_point(&w, crs, in, lon, lat);
+    json_kv_int(&w, "k", k);
+    prox_write_layer_names(&w, &s);
+    json_key(&w, "searched_radius_m");
+    if (isinf(stats.radius_m))
+        json_write_null(&w); /* the whole extent of the layers */
+    else
+        json_num(&w, stats.radius_m);
+    json_kv_int(&w, "index_probes", stats.probes);
+    json_obj_end(&w);
+    if (prox_finish_collection(&s, k, true, false, false, &w, err) < 0) {
+        buf_reset(&req->out);
+        goto cleanup;
+    }
+    http_reply(req, 200, "application/geo+json");
+    rc = 0;
+cleanup:
+    prox_search_cleanup(&s);
+    return rc;
+}

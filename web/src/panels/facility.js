@@ -1,0 +1,205 @@
+/*
+ * The facility panel: a facility's details (GET /collections/facilities/items/{id}), its sources
+ * and devices (items?facility_id=), and, when the server has those collections, its authorizations
+ * and inspections. Opening it sets the page address to #facilities/{id}, the facility's deep link.
+ */
+import { item, items } from '../api.js';
+import { CATEGORY_COLORS } from '../config.js';
+import { DEFAULT_ZONE, wgs84ToVn2000TM, zoneByEpsg } from '../geo/vn2000.js';
+import { formatNumber, onLanguageChange, t, tv } from '../i18n.js';
+import { practiceIconUrl } from '../map/icons.js';
+import { setSelected } from '../map/map.js';
+import { categoryLabel, el, formatActivity } from '../util.js';
+
+const LIST_LIMIT = 500;
+
+/* Collections shown as sections of the panel once the server has them: [collection, title key,
+ * properties to show in order]. Each is fetched with ?facility_id=. */
+const OPTIONAL_SECTIONS = [
+  ['authorizations', 'panel.authorizations', ['number', 'kind', 'status', 'issued', 'expires']],
+  ['inspections', 'panel.inspections', ['date', 'kind', 'result', 'next_due']],
+];
+
+function categoryBadge(cat, exemptionChecked) {
+  const color = CATEGORY_COLORS[cat];
+  return el('span', {
+    class: `badge cat cat-${cat ?? 'none'}`,
+    style: color ? { background: color, color: cat === 3 || cat === 5 ? '#212121' : '#fff' } : undefined,
+  }, categoryLabel(cat, exemptionChecked));
+}
+
+function row(label, ...value) {
+  const v = value.flat().filter((x) => x !== null && x !== undefined && x !== '');
+  if (!v.length) return null;
+  return [el('dt', null, label), el('dd', null, ...v)];
+}
+
+function table(headers, rows) {
+  return el('table', { class: 'data' },
+    el('thead', null, el('tr', null, headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', null, rows));
+}
+
+export function createFacilityPanel(aside, { map, caps, onClose }) {
+  let current = null; // {id, facility, sources, devices, extra}
+  let seq = 0;
+  const body = el('div', { class: 'panel-body' });
+  const closeBtn = el('button', { type: 'button', class: 'icon-button panel-close', onclick: () => close() }, '×');
+  aside.replaceChildren(closeBtn, body);
+
+  function render() {
+    closeBtn.title = t('panel.close');
+    closeBtn.setAttribute('aria-label', t('panel.close'));
+    if (!current) return;
+    if (current.error) {
+      body.replaceChildren(el('p', { class: 'error' }, current.error));
+      return;
+    }
+    if (!current.facility) {
+      body.replaceChildren(el('p', { class: 'muted' }, t('panel.loading')));
+      return;
+    }
+    const f = current.facility;
+    const p = f.properties;
+    const [lon, lat] = f.geometry?.coordinates || [null, null];
+    const zone = zoneByEpsg(DEFAULT_ZONE);
+    const vn = lon !== null ? wgs84ToVn2000TM(lon, lat, zone.lon0) : null;
+    const link = `${location.origin}${location.pathname}#facilities/${f.id}`;
+    const legacy = [p.legacy_ward, p.legacy_district, p.legacy_province].filter(Boolean).join(', ');
+
+    const header = el('header', { class: 'panel-header' },
+      el('img', { src: practiceIconUrl(p.practice), alt: '', width: 28, height: 28 }),
+      el('div', null,
+        el('h2', { id: 'facility-name' }, p.name),
+        el('div', { class: 'badges' },
+          el('span', { class: `badge status status-${p.status}` }, tv('fstatus', p.status)),
+          p.max_category !== undefined && p.max_category !== null ? categoryBadge(p.max_category) : null,
+          p.demo ? el('span', { class: 'badge demo' }, t('panel.demo')) : null)));
+
+    const dl = el('dl', { class: 'facts' },
+      row(t('panel.code'), p.code),
+      row(t('panel.practices'), (p.practices || [p.practice]).map((x) => tv('practice', x)).join(', ')),
+      row(t('panel.address'), p.address),
+      row(t('panel.ward'), p.ward),
+      row(t('panel.legacy'), legacy),
+      row(t('panel.organization'), p.organization),
+      row(t('panel.contact'), [p.contact_name, p.contact_phone, p.contact_email].filter(Boolean).join(' · ')),
+      row(t('panel.owner'), p.record_owner ? t(`panel.owner.${p.record_owner}`) : null),
+      'max_category' in p ? row(t('panel.maxcat'), categoryBadge(p.max_category)) : null,
+      p.aggregate_a_over_d !== null && p.aggregate_a_over_d !== undefined
+        ? row(t('panel.aggcat', { aod: formatNumber(p.aggregate_a_over_d, p.aggregate_a_over_d < 10 ? 3 : 1) }),
+          categoryBadge(p.aggregate_category))
+        : null,
+      row(t('panel.position'), lon !== null
+        ? el('span', { class: 'mono' }, `${lat.toFixed(6)}° N, ${lon.toFixed(6)}° E`,
+          el('br'), `VN-2000 (EPSG:${zone.epsg}): X ${vn.x.toFixed(2)} Y ${vn.y.toFixed(2)}`)
+        : null),
+      row(t('panel.updated'), p.updated_at ? new Date(p.updated_at).toLocaleString(document.documentElement.lang) : null),
+    );
+
+    const sections = [header, dl,
+      el('p', { class: 'permalink' }, el('a', { href: link, id: 'facility-link', onclick: copyLink }, t('panel.link')))];
+
+    if (current.sources) {
+      const s = current.sources;
+      sections.push(el('section', { class: 'panel-section', id: 'facility-sources' },
+        el('h3', null, t('panel.sources', { n: s.numberMatched ?? s.features.length })),
+        s.features.length
+          ? table([t('panel.nuclide'), t('panel.activity'), t('panel.category'), t('panel.status')],
+            s.features.map(({ properties: q }) => el('tr', null,
+              el('td', null, el('strong', null, q.nuclide), q.form === 'unsealed' ? ` (${t('panel.unsealed')})` : '',
+                q.serial_no ? el('div', { class: 'muted small' }, `${t('panel.serial')} ${q.serial_no}`) : null),
+              el('td', { class: 'num' }, formatActivity(q.activity_bq_now)),
+              el('td', null, categoryBadge(q.iaea_category, q.exemption_checked),
+                q.category_reason ? el('div', { class: 'muted small' }, q.category_reason) : null),
+              el('td', null, tv('sstatus', q.status),
+                q.own_location ? el('div', { class: 'muted small' }, t('panel.ownlocation')) : null)))))
+          : el('p', { class: 'muted' }, t('panel.sources.none')),
+        more(s)));
+    }
+    if (current.devices) {
+      const d = current.devices;
+      sections.push(el('section', { class: 'panel-section', id: 'facility-devices' },
+        el('h3', null, t('panel.devices', { n: d.numberMatched ?? d.features.length })),
+        d.features.length
+          ? table([t('panel.type'), t('panel.model'), t('panel.kv'), t('panel.status')],
+            d.features.map(({ properties: q }) => el('tr', null,
+              el('td', null, tv('device', q.type), q.room ? el('div', { class: 'muted small' }, q.room) : null),
+              el('td', null, [q.manufacturer, q.model].filter(Boolean).join(' ') || '—',
+                q.serial_no ? el('div', { class: 'muted small' }, `${t('panel.serial')} ${q.serial_no}`) : null),
+              el('td', { class: 'num' }, q.max_kv ? formatNumber(q.max_kv) : '—'),
+              el('td', null, tv('sstatus', q.status)))))
+          : el('p', { class: 'muted' }, t('panel.devices.none')),
+        more(d)));
+    }
+    for (const [coll, title, props] of OPTIONAL_SECTIONS) {
+      const x = current.extra?.[coll];
+      if (!x) continue;
+      sections.push(el('section', { class: 'panel-section', id: `facility-${coll}` },
+        el('h3', null, t(title)),
+        x.features.length
+          ? el('ul', { class: 'plain' }, x.features.map((g) => el('li', null,
+            props.map((k) => g.properties[k]).filter((v) => v !== null && v !== undefined).join(' · '))))
+          : el('p', { class: 'muted' }, t('panel.empty'))));
+    }
+    body.replaceChildren(...sections);
+  }
+
+  function more(fc) {
+    const n = (fc.numberMatched ?? 0) - fc.features.length;
+    return n > 0 ? el('p', { class: 'muted' }, t('panel.more', { n })) : null;
+  }
+
+  async function copyLink(e) {
+    e.preventDefault();
+    try {
+      await navigator.clipboard.writeText(e.currentTarget.href);
+      e.currentTarget.textContent = t('panel.copied');
+    } catch { /* no clipboard permission: the link is still there to copy */ }
+  }
+
+  async function open(id, { fly = false } = {}) {
+    const my = ++seq;
+    current = { id };
+    aside.hidden = false;
+    document.body.classList.add('panel-open');
+    if (location.hash !== `#facilities/${id}`) history.replaceState(null, '', `#facilities/${id}`);
+    setSelected(map, id);
+    render();
+    try {
+      const fid = { facility_id: id, limit: LIST_LIMIT };
+      const [facility, sources, devices, ...extra] = await Promise.all([
+        item('facilities', id),
+        caps.hasCollection('sources') ? items('sources', fid) : null,
+        caps.hasCollection('devices') ? items('devices', fid) : null,
+        ...OPTIONAL_SECTIONS.map(([c]) => (caps.hasCollection(c) ? items(c, fid) : null)),
+      ]);
+      if (my !== seq) return;
+      current = {
+        id, facility, sources, devices,
+        extra: Object.fromEntries(OPTIONAL_SECTIONS.map(([c], i) => [c, extra[i]])),
+      };
+      render();
+      if (fly && facility.geometry) {
+        map.flyTo({ center: facility.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), speed: 1.6 });
+      }
+    } catch (e) {
+      if (my !== seq) return;
+      current = { id, error: e.status === 404 ? t('panel.notfound', { id }) : t('app.error', { detail: e.message }) };
+      render();
+    }
+  }
+
+  function close() {
+    seq++;
+    current = null;
+    aside.hidden = true;
+    document.body.classList.remove('panel-open');
+    setSelected(map, null);
+    if (location.hash.startsWith('#facilities/')) history.replaceState(null, '', location.pathname + location.search);
+    onClose?.();
+  }
+
+  onLanguageChange(render);
+  return { open, close, get currentId() { return current?.id ?? null; } };
+}

@@ -1,0 +1,30 @@
+/*
+ * Optional modules of the interface, each switched on by the server route it needs, so the map
+ * never shows a tool the server cannot serve (and never requests a route it lacks).
+ *
+ * A module is a file in this folder exporting mount(app), where app is
+ *   { map, caps, t, openFacility(id), ui: { toolbar, side } }
+ * and `requires` lists the OpenAPI paths (caps.has) that must all exist. Planned modules, to add
+ * here as their server routes land:
+ *   auth.js       requires ['/auth/login', '/auth/me']   log in and out, role-aware interface
+ *   edit.js       requires ['/auth/me'] + PUT/PATCH on /collections/facilities/items/{id}
+ *   dossiers.js   requires ['/dossiers']                 the one-stop dossier queue
+ *   stats.js      requires ['/stats/one-stop']           the dashboard
+ *   proximity.js  requires ['/proximity']                the proximity tool and zones
+ *   alerts.js     requires ['/alerts']                   lost and stolen sources
+ */
+export const MODULES = [
+  // { id: 'auth', requires: ['/auth/login', '/auth/me'], load: () => import('./auth.js') },
+];
+
+/** Mount every module whose routes the server has; returns the ids mounted. */
+export async function mountModules(app) {
+  const mounted = [];
+  for (const m of MODULES) {
+    if (!m.requires.every((p) => app.caps.has(p))) continue;
+    const mod = await m.load();
+    await mod.mount(app);
+    mounted.push(m.id);
+  }
+  return mounted;
+}
