@@ -26,7 +26,7 @@ static const char usage[] =
     "      demo.admin) whose passwords go to FILE (default: standard output)\n"
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
-    "      [--public on|off] [--read-quota 200000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
+    "      [--public on|off] [--read-quota 200000] [--query-budget-ms 10000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
     "      serve the register over HTTP until SIGINT or SIGTERM\n"
     "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
     "      [--source-label TEXT] [--dry-run]\n"
@@ -105,24 +105,33 @@ static int cmd_init(int argc, char **argv)
     int before = migrate_version(c);
     if (migrate_apply(c, (int)to, &applied, &err) < 0)
         goto fail;
-    /* Extents kept by triggers only grow; recompute them exactly here. */
-    if (db_exec(c, "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM facility), "
-                   "min_lon = (SELECT min(lon) FROM facility), min_lat = (SELECT min(lat) FROM facility), "
-                   "max_lon = (SELECT max(lon) FROM facility), max_lat = (SELECT max(lat) FROM facility) "
-                   "WHERE layer = 'facilities';"
-                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM source), "
-                   "min_lon = (SELECT min(lon) FROM source), min_lat = (SELECT min(lat) FROM source), "
-                   "max_lon = (SELECT max(lon) FROM source), max_lat = (SELECT max(lat) FROM source) "
-                   "WHERE layer = 'sources';"
-                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM device), "
-                   "min_lon = (SELECT min(lon) FROM device), min_lat = (SELECT min(lat) FROM device), "
-                   "max_lon = (SELECT max(lon) FROM device), max_lat = (SELECT max(lat) FROM device) "
-                   "WHERE layer = 'devices';"
-                   "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM boundary), "
-                   "min_lon = (SELECT min(min_lon) FROM boundary), min_lat = (SELECT min(min_lat) FROM boundary), "
-                   "max_lon = (SELECT max(max_lon) FROM boundary), max_lat = (SELECT max(max_lat) FROM boundary) "
-                   "WHERE layer = 'boundaries';", &err) < 0)
-        goto fail;
+    /* Extents kept by triggers only grow; recompute them exactly here (for the layers this schema
+     * version has). */
+    static const struct { const char *layer, *table, *lon0, *lat0, *lon1, *lat1; } stats[] = {
+        {"facilities", "facility", "lon", "lat", "lon", "lat"},
+        {"sources", "source", "lon", "lat", "lon", "lat"},
+        {"devices", "device", "lon", "lat", "lon", "lat"},
+        {"boundaries", "boundary", "min_lon", "min_lat", "max_lon", "max_lat"},
+        {"receptors", "receptor", "lon", "lat", "lon", "lat"},
+    };
+    for (size_t k = 0; k < sizeof stats / sizeof stats[0]; k++) {
+        char sql[640];
+        snprintf(sql, sizeof sql, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '%s'", stats[k].table);
+        sqlite3_stmt *ex = db_stmt(c, sql, &err);
+        if (!ex)
+            goto fail;
+        int has = sqlite3_step(ex) == SQLITE_ROW;
+        db_stmt_done(ex);
+        if (!has)
+            continue;
+        snprintf(sql, sizeof sql, "UPDATE layer_stat SET feature_count = (SELECT count(*) FROM %s), "
+                 "min_lon = (SELECT min(%s) FROM %s), min_lat = (SELECT min(%s) FROM %s), "
+                 "max_lon = (SELECT max(%s) FROM %s), max_lat = (SELECT max(%s) FROM %s) WHERE layer = '%s'",
+                 stats[k].table, stats[k].lon0, stats[k].table, stats[k].lat0, stats[k].table, stats[k].lon1,
+                 stats[k].table, stats[k].lat1, stats[k].table, stats[k].layer);
+        if (db_exec(c, sql, &err) < 0)
+            goto fail;
+    }
     printf("radmap: %s at schema version %d (%d migration%s applied, was %d)\n", path, migrate_version(c), applied,
            applied == 1 ? "" : "s", before);
     if (demo) {
@@ -188,7 +197,7 @@ static int cmd_serve(int argc, char **argv)
         .public_url = NULL, .max_body_bytes = 10u << 20, .connection_timeout_s = 30, .max_connections = 1024,
         .tile_cache_bytes = (size_t)256 << 20, .cluster_maxzoom = 12, .cluster_cell = 512,
         .tile_cache_control = NULL, .authorize = auth_authorize, .public_access = false, .job_threads = 2,
-        .read_quota_rows = 200000,
+        .read_quota_rows = 200000, .query_budget_ms = 10000,
     };
     char tile_cc[64];
     for (int i = 0; i < argc; i++) {
@@ -227,6 +236,10 @@ static int cmd_serve(int argc, char **argv)
             if (opt_long(a, v, 1, 100000, &n) < 0)
                 return 2;
             cfg.max_connections = (int)n, i++;
+        } else if (strcmp(a, "--query-budget-ms") == 0) {
+            if (opt_long(a, v, 0, 3600000, &n) < 0)
+                return 2;
+            cfg.query_budget_ms = (int)n, i++;
         } else if (strcmp(a, "--read-quota") == 0) {
             if (opt_long(a, v, 0, 1000000000L, &n) < 0)
                 return 2;

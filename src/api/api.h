@@ -15,7 +15,8 @@ extern const http_route api_routes[];
 /* The visibility class of the caller (DESIGN §5). */
 vis_class api_caller_class(http_request *req);
 
-/* landing.c: OGC API landing page, conformance, health. */
+/* landing.c: OGC API landing page, conformance, health; f= check of the JSON documents. */
+int api_check_f_json(http_request *req, bool html_too, rm_error *err);
 int api_landing(http_request *req, rm_error *err);
 int api_conformance(http_request *req, rm_error *err);
 int api_health(http_request *req, rm_error *err);
@@ -32,8 +33,8 @@ int api_item(http_request *req, rm_error *err);
 struct crs_info;
 int features_render_one(db_conn *db, const coll_def *c, int64_t id, vis_class vis, int32_t today,
                         const struct crs_info *crs, buf *out, int64_t *version, rm_error *err);
-/* The ETag of a feature version as seen on a day by a class. */
-void features_etag(int64_t version, int32_t today, vis_class vis, char out[64]);
+/* The ETag of a feature: its version (for If-Match) and a hash of its representation body[0..len). */
+void features_etag(int64_t version, const char *body, size_t len, char out[64]);
 /* edit.c: OGC API - Features Part 4. */
 int api_item_create(http_request *req, rm_error *err);
 int api_item_replace(http_request *req, rm_error *err);
@@ -55,5 +56,12 @@ int api_static(http_request *req, rm_error *err);
 int api_map_redirect(http_request *req, rm_error *err);
 /* metrics.c: Prometheus text format. */
 int api_metrics(http_request *req, rm_error *err);
+/* proximity.c, proximity_area.c: what is near a point or inside an area. */
+int api_proximity(http_request *req, rm_error *err);
+int api_proximity_area(http_request *req, rm_error *err);
+int api_nearest(http_request *req, rm_error *err);
+/* zones.c: cordons and dose-rate zones of a source; lost and stolen sources. */
+int api_source_zones(http_request *req, rm_error *err);
+int api_alerts(http_request *req, rm_error *err);
 
 #endif

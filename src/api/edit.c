@@ -668,11 +668,11 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         for (const coll_field *f = c->fields; f->name; f++)
             if (f->column) {
                 json_t *v = json_object_get(props, f->name);
-                /* An optional status left out keeps the table's default on create. */
-                if ((!v || json_is_null(v)) && op == OP_CREATE && strcmp(f->name, "status") == 0)
+                /* An optional status or form left out takes the table's default (create, replace). */
+                if ((!v || json_is_null(v)) && strcmp(f->name, "status") == 0)
                     sqlite3_bind_text(st, ++k, strcmp(c->id, "facilities") == 0 ? "operating" : "in_use", -1,
                                       SQLITE_STATIC);
-                else if ((!v || json_is_null(v)) && op == OP_CREATE && strcmp(f->name, "form") == 0)
+                else if ((!v || json_is_null(v)) && strcmp(f->name, "form") == 0)
                     sqlite3_bind_text(st, ++k, "sealed", -1, SQLITE_STATIC);
                 else
                     bind_value(st, ++k, f, v);
@@ -755,7 +755,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         if (features_render_one(db, c, id, vis, today, NULL, &req->out, &v, err) <= 0)
             goto unlock;
         char etag[64];
-        features_etag(v, today, vis, etag);
+        features_etag(v, req->out.data, req->out.len, etag);
         http_set_header(req, "ETag", etag);
         req->no_etag = true;
         if (op == OP_CREATE) {

@@ -8,6 +8,7 @@
  * numberMatched is exact while at most 100 000 features match, and omitted beyond.
  */
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,7 @@ static void write_collection(json_writer *w, http_request *req, db_conn *db, con
 int api_collections(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", NULL};
-    if (http_query_check(req, allowed, err) < 0)
+    if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, false, err) < 0)
         return -1;
     db_conn *db = http_thread_db(req, err);
     if (!db)
@@ -153,7 +154,7 @@ int api_collections(http_request *req, rm_error *err)
 int api_collection(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", NULL};
-    if (http_query_check(req, allowed, err) < 0)
+    if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, false, err) < 0)
         return -1;
     const coll_def *c = path_collection(req, err);
     if (!c)
@@ -524,9 +525,15 @@ cleanup:
     return rc;
 }
 
-void features_etag(int64_t version, int32_t today, vis_class vis, char out[64])
+void features_etag(int64_t version, const char *body, size_t len, char out[64])
 {
-    snprintf(out, 64, "\"v%lld-d%d-c%d\"", (long long)version, (int)today, (int)vis);
+    /* The version for If-Match; a hash of the representation for If-None-Match, since derived values
+     * (counts, categories, decay, the facility's name) change without the row's version. */
+    unsigned char h[10];
+    char hex[21];
+    crypto_generichash(h, sizeof h, (const unsigned char *)body, len, NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    snprintf(out, 64, "\"v%lld-%s\"", (long long)version, hex);
 }
 
 int api_item(http_request *req, rm_error *err)
@@ -564,6 +571,7 @@ int api_item(http_request *req, rm_error *err)
         readlog_record(app_reads(app_state_of(req)), req, c->id, &id, 1);
     if (found == 0)
         return rm_error_set(err, 404, "Not Found", "no feature %lld in %s", (long long)id, c->id);
+    features_etag(version, req->out.data, req->out.len, req->etag);
     /* Reopen the Feature written above to add its links. */
     buf_truncate(&req->out, req->out.len - 1);
     json_writer w;
@@ -577,7 +585,6 @@ int api_item(http_request *req, rm_error *err)
     write_link(&w, req, "collection", "application/json", c->title, "/collections/%s", c->id);
     json_arr_end(&w);
     json_obj_end(&w);
-    features_etag(version, today, vis, req->etag);
     char content_crs[160];
     snprintf(content_crs, sizeof content_crs, "<%s>", out_crs->uri);
     http_set_header(req, "Content-Crs", content_crs);

@@ -22,10 +22,20 @@ static void add_link(json_writer *w, http_request *req, const char *rel, const c
     buf_free(&href);
 }
 
+/* f= on the JSON documents: json only (html on the landing page). */
+int api_check_f_json(http_request *req, bool html_too, rm_error *err)
+{
+    const char *f = http_query(req, "f");
+    if (f && strcmp(f, "json") != 0 && !(html_too && strcmp(f, "html") == 0))
+        return rm_error_set(err, 400, "Invalid parameter", "f='%.40s' is not offered here; allowed: json%s", f,
+                            html_too ? ", html" : "");
+    return 0;
+}
+
 int api_landing(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", NULL};
-    if (http_query_check(req, allowed, err) < 0)
+    if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, true, err) < 0)
         return -1;
     /* A browser asking for HTML gets the web map. */
     const char *accept = http_header(req, "Accept");
@@ -74,7 +84,7 @@ int api_conformance(http_request *req, rm_error *err)
         "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
         NULL,
     };
-    if (http_query_check(req, allowed, err) < 0)
+    if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, false, err) < 0)
         return -1;
     json_writer w;
     json_init(&w, &req->out);

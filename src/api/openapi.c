@@ -3,6 +3,7 @@
  * filter a collection accepts is described with its type and allowed values, and a property added
  * to a collection appears here without another edit.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -83,7 +84,7 @@ static void simple_get(json_writer *w, const char *path, const char *summary, co
 int api_openapi(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", NULL};
-    if (http_query_check(req, allowed, err) < 0)
+    if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, false, err) < 0)
         return -1;
     vis_class vis = api_caller_class(req);
     json_writer w;
@@ -143,6 +144,8 @@ int api_openapi(http_request *req, rm_error *err)
         param(&w, "q", "query", "Text search ignoring case and Vietnamese diacritics", "string", NULL, 0);
         param(&w, "at", "query", "Date YYYY-MM-DD for decayed activities and categories (default today)",
               "string", NULL, 0);
+        param(&w, "crs", "query", "Output CRS URI (see the collection's crs list); default CRS84", "string", NULL, 0);
+        param(&w, "bbox-crs", "query", "CRS URI of bbox; default CRS84", "string", NULL, 0);
         static const char *const fv[] = {"json", "geojson", NULL};
         param(&w, "f", "query", "Output format", "string", fv, 0);
         for (const coll_prop *p = c->props; p->name; p++) {
@@ -154,6 +157,17 @@ int api_openapi(http_request *req, rm_error *err)
         json_arr_end(&w);
         responses(&w, "application/geo+json", "A page of features (GeoJSON FeatureCollection)");
         json_obj_end(&w);
+        if (c->fields) {
+            json_key(&w, "post");
+            json_obj_begin(&w);
+            json_kv_str(&w, "summary", "Create a feature (GeoJSON Feature; 201 with Location)");
+            json_key(&w, "parameters");
+            json_arr_begin(&w);
+            param(&w, "Content-Crs", "header", "CRS URI of the geometry, in angle brackets", "string", NULL, 0);
+            json_arr_end(&w);
+            responses(&w, "application/geo+json", "The created feature");
+            json_obj_end(&w);
+        }
         json_obj_end(&w);
 
         buf_reset(&path);
@@ -167,9 +181,100 @@ int api_openapi(http_request *req, rm_error *err)
         json_arr_begin(&w);
         param(&w, "featureId", "path", "Feature id", "integer", NULL, 1);
         param(&w, "at", "query", "Date YYYY-MM-DD for decayed values", "string", NULL, 0);
+        param(&w, "crs", "query", "Output CRS URI; default CRS84", "string", NULL, 0);
+        param(&w, "f", "query", "Output format", "string", fv, 0);
         json_arr_end(&w);
         responses(&w, "application/geo+json", "The feature (GeoJSON Feature)");
         json_obj_end(&w);
+        if (c->fields) {
+            static const char *const ops[][2] = {{"put", "Replace the feature (If-Match required)"},
+                                                 {"patch", "Update with a JSON Merge Patch (If-Match required)"},
+                                                 {"delete", "Delete the feature (If-Match required)"}};
+            for (int k = 0; k < 3; k++) {
+                json_key(&w, ops[k][0]);
+                json_obj_begin(&w);
+                json_kv_str(&w, "summary", ops[k][1]);
+                json_key(&w, "parameters");
+                json_arr_begin(&w);
+                param(&w, "featureId", "path", "Feature id", "integer", NULL, 1);
+                param(&w, "If-Match", "header", "The ETag from GET", "string", NULL, 1);
+                if (k < 2)
+                    param(&w, "Content-Crs", "header", "CRS URI of the geometry, in angle brackets", "string", NULL, 0);
+                json_arr_end(&w);
+                responses(&w, "application/geo+json", ops[k][1]);
+                json_obj_end(&w);
+            }
+        }
+        json_obj_end(&w);
+
+        if (c->fields) {
+            buf_reset(&path);
+            buf_appendf(&path, "/collections/%s/items/{featureId}/history", c->id);
+            json_key(&w, path.data);
+            json_obj_begin(&w);
+            json_key(&w, "get");
+            json_obj_begin(&w);
+            json_kv_str(&w, "summary", "The feature's audit trail, newest first (licensing, leader, admin)");
+            json_key(&w, "parameters");
+            json_arr_begin(&w);
+            param(&w, "featureId", "path", "Feature id", "integer", NULL, 1);
+            json_arr_end(&w);
+            responses(&w, "application/json", "The changes");
+            json_obj_end(&w);
+            json_obj_end(&w);
+        }
+    }
+    /* Every other route of the routing table, so that the document lists them all. */
+    static const char *const methods[][2] = {{"get", "GET"}, {"post", "POST"}, {"put", "PUT"}, {"patch", "PATCH"},
+                                             {"delete", "DELETE"}};
+    static const int method_bits[] = {HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE};
+    for (const http_route *r = api_routes; r->pattern; r++) {
+        if (strncmp(r->pattern, "/collections", 12) == 0 || strcmp(r->pattern, "/") == 0 ||
+            strcmp(r->pattern, "/conformance") == 0 || strcmp(r->pattern, "/api") == 0 ||
+            strcmp(r->pattern, "/health") == 0 || strcmp(r->pattern, "/map/*") == 0)
+            continue;
+        /* Routes sharing a path were merged into the first one's entry. */
+        bool seen = false;
+        for (const http_route *q = api_routes; q < r; q++)
+            if (strcmp(q->pattern, r->pattern) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        buf_reset(&path);
+        int np = 0;
+        for (const char *p = r->pattern; *p; p++) {
+            if (p[0] == '{' && p[1] == '}') {
+                buf_appendf(&path, "{p%d}", ++np);
+                p++;
+            } else {
+                buf_putc(&path, *p);
+            }
+        }
+        json_key(&w, path.data);
+        json_obj_begin(&w);
+        for (size_t k = 0; k < sizeof method_bits / sizeof method_bits[0]; k++) {
+            const http_route *hit = NULL;
+            for (const http_route *q = r; q->pattern; q++)
+                if (strcmp(q->pattern, r->pattern) == 0 && (q->methods & method_bits[k]))
+                    hit = q;
+            if (!hit)
+                continue;
+            json_key(&w, methods[k][0]);
+            json_obj_begin(&w);
+            char summary[200];
+            snprintf(summary, sizeof summary, "%s %s", methods[k][1], r->pattern);
+            json_kv_str(&w, "summary", summary);
+            json_key(&w, "parameters");
+            json_arr_begin(&w);
+            for (int i = 1; i <= np; i++) {
+                char name[16];
+                snprintf(name, sizeof name, "p%d", i);
+                param(&w, name, "path", "path segment (see README)", "string", NULL, 1);
+            }
+            json_arr_end(&w);
+            responses(&w, "application/json", summary);
+            json_obj_end(&w);
+        }
         json_obj_end(&w);
     }
     buf_free(&path);

@@ -273,7 +273,7 @@ int pointindex_tile_points(pointindex *p, const tile_id *t, vis_class vis, clust
         const pt *e = &p->pts[i];
         if (e->gy < y0 || e->gy >= y1)
             continue;
-        if (vis == VIS_PUBLIC && !(e->flags & FLAG_PUBLIC))
+        if (vis < VIS_FULL && !(e->flags & FLAG_PUBLIC))
             continue;
         if (*n == *cap) {
             size_t nc = *cap ? *cap * 2 : 1024;

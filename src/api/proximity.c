@@ -351,6 +351,14 @@ void prox_sort(prox_search *s)
 
 /* ---- writing ------------------------------------------------------------------------------------ */
 
+void prox_merge_objects(const buf *a, const buf *b, buf *out)
+{
+    buf_append(out, a->data, a->len - 1);
+    if (a->len > 2 && b->len > 2)
+        buf_putc(out, ',');
+    buf_append(out, b->data + 1, b->len - 1);
+}
+
 int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, bool area, json_writer *w,
                        rm_error *err)
 {
@@ -392,12 +400,8 @@ int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, boo
     if (area)
         json_kv_bool(&ew, "inside_area", h->inside);
     json_obj_end(&ew);
-    /* Splice: the collection's properties, then ours, in one object. */
     buf merged = BUF_INIT;
-    buf_append(&merged, props.data, props.len - 1);
-    if (props.len > 2)
-        buf_putc(&merged, ',');
-    buf_append(&merged, extra.data + 1, extra.len - 1);
+    prox_merge_objects(&props, &extra, &merged);
     json_obj_begin(w);
     json_kv_str(w, "type", "Feature");
     json_kv_int(w, "id", h->id);
@@ -670,7 +674,7 @@ int api_proximity(http_request *req, rm_error *err)
                             PROX_MAX_RADIUS_M);
     if (parse_point(req, &lon, &lat, &crs, in, err) < 0 ||
         params_parse_double("radius", r, 0, PROX_MAX_RADIUS_M, &radius, err) < 0 ||
-        params_parse_int("limit", http_query(req, "limit"), 1, PROX_MAX_LIMIT, PROX_DEFAULT_LIMIT, true, &limit,
+        params_parse_int("limit", http_query(req, "limit"), 0, PROX_MAX_LIMIT, PROX_DEFAULT_LIMIT, true, &limit,
                          err) < 0 ||
         prox_parse_today(req, &today, err) < 0)
         return -1;

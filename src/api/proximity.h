@@ -98,6 +98,8 @@ void prox_write_summary(prox_search *s, struct json_writer *w);
 void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer *w);
 
 /* Helpers shared by the proximity resources (proximity.c, proximity_area.c). */
+/* Merge two serialised JSON objects ("{...}") into one, a's members first, appended to out. */
+void prox_merge_objects(const buf *a, const buf *b, buf *out);
 /* ?at=YYYY-MM-DD or today; 0 or -1 with err (400). */
 int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
 /* ?f= json or geojson; 0 or -1 with err (400). */

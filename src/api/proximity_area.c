@@ -66,6 +66,7 @@ typedef struct area {
     int *ring_poly;    /* polygon of each ring; its first ring is the shell */
     int nrings, ring_cap, npolys;
     double buffer_m;
+    const char *type;  /* "Polygon" or "MultiPolygon" (static) */
 } area;
 
 static void area_free(area *a)
@@ -166,7 +167,8 @@ static int parse_body(http_request *req, area *a, rm_error *err)
     json_error_t je;
     json_t *root = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return rm_error_set(err, 400, "Invalid JSON", "body, line %d column %d: %s", je.line, je.column, je.text);
+        return rm_error_set(err, 400, "Invalid JSON", "the body is not valid JSON (line %d, column %d: %s); %s",
+                            je.line, je.column, je.text, usage);
     int rc = -1;
     json_t *geom = NULL, *buffer = NULL;
     const char *bad = NULL;
@@ -211,9 +213,11 @@ static int parse_body(http_request *req, area *a, rm_error *err)
         a->buffer_m = b;
     }
     if (gt && strcmp(gt, "Polygon") == 0) {
+        a->type = "Polygon";
         if (add_polygon(a, coords, "geometry", err) < 0)
             goto done;
     } else if (gt && strcmp(gt, "MultiPolygon") == 0) {
+        a->type = "MultiPolygon";
         if (!json_is_array(coords) || json_array_size(coords) == 0) {
             rm_error_set(err, 400, "Invalid geometry", "geometry: a MultiPolygon is a non-empty array of polygons");
             goto done;
@@ -260,7 +264,7 @@ static GEOSGeometry *area_geom(GEOSContextHandle_t h, const area *a, clip_geos *
         while (r < a->nrings && a->ring_poly[r] == p)
             r++;
         GEOSGeometry *shell = ring_geom(h, a, first);
-        int nholes = r - first - 1;
+        int nholes = r - first > 1 ? r - first - 1 : 0; /* every polygon has its shell (add_polygon) */
         GEOSGeometry **holes = nholes ? calloc((size_t)nholes, sizeof *holes) : NULL;
         bool ok = shell != NULL;
         for (int k = 0; k < nholes; k++) {
@@ -475,7 +479,7 @@ int api_proximity_area(http_request *req, rm_error *err)
     int64_t limit;
     int32_t today;
     if (prox_check_f(req, err) < 0 ||
-        params_parse_int("limit", http_query(req, "limit"), 1, AREA_MAX_LIMIT, AREA_DEFAULT_LIMIT, true, &limit,
+        params_parse_int("limit", http_query(req, "limit"), 0, AREA_MAX_LIMIT, AREA_DEFAULT_LIMIT, true, &limit,
                          err) < 0 ||
         prox_parse_today(req, &today, err) < 0)
         return -1;
@@ -539,7 +543,7 @@ int api_proximity_area(http_request *req, rm_error *err)
     json_key(&w, "query");
     json_obj_begin(&w);
     json_kv_str(&w, "crs", crs->uri);
-    json_kv_str(&w, "geometry_type", a.npolys == 1 && a.nrings > 0 ? "Polygon" : "MultiPolygon");
+    json_kv_str(&w, "geometry_type", a.type);
     json_kv_int(&w, "polygons", a.npolys);
     json_kv_int(&w, "positions", (int64_t)a.npos);
     json_key(&w, "buffer_m");

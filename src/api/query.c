@@ -16,7 +16,7 @@ void query_init(query *q, const coll_def *coll, vis_class vis, int32_t today)
     q->coll = coll;
     q->vis = vis;
     q->today = today;
-    if (vis == VIS_PUBLIC && coll->public_rows)
+    if (vis < VIS_FULL && coll->public_rows)
         query_and(q, coll->public_rows);
 }
 

@@ -37,5 +37,10 @@ const http_route api_routes[] = {
     {HTTP_GET, "/metrics", api_metrics, R_ADMIN | R_OPEN},
     {HTTP_GET, "/map", api_map_redirect, R_OPEN},
     {HTTP_GET, "/map/*", api_static, R_OPEN},
+    {HTTP_GET, "/proximity", api_proximity, R_READERS},
+    {HTTP_POST, "/proximity", api_proximity_area, R_READERS},
+    {HTTP_GET, "/nearest", api_nearest, R_READERS},
+    {HTTP_GET, "/sources/{}/zones", api_source_zones, R_READERS},
+    {HTTP_GET, "/alerts", api_alerts, R_READERS},
     {0, NULL, NULL, 0},
 };

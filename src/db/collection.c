@@ -72,7 +72,8 @@ static const coll_prop facility_props[] = {
      COLL_HELD_SOURCE ")", "SELECT nuclide FROM nuclide ORDER BY nuclide", NULL,
      "Filter only: facilities holding a source of this nuclide"},
     {"type", NULL, PROP_TEXT, VIS_VIEWER, FILTER_TEXT,
-     "EXISTS (SELECT 1 FROM device d WHERE d.facility_id = t.id AND d.type = ?)",
+     "EXISTS (SELECT 1 FROM device d WHERE d.facility_id = t.id AND d.type = ? AND d.status IN "
+     "('in_use','stored','disused'))",
      "SELECT key FROM device_type ORDER BY key", NULL, "Filter only: facilities with a device of this type"},
     {"record_owner", "t.record_owner", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, record_owner,
      "department, or varans (national regulator; read-only here)"},

@@ -80,7 +80,7 @@ typedef struct coll_def {
     const char *rtree;       /* SpatiaLite R*Tree of t.geom */
     const char *search_sql;  /* folded text to match q= against (NULL: no search) */
     vis_class vis;           /* lowest class that sees the collection at all */
-    const char *public_rows; /* extra condition on rows for VIS_PUBLIC (NULL: none) */
+    const char *public_rows; /* condition a row must meet to be seen below VIS_FULL (NULL: none) */
     const coll_prop *props;  /* terminated by name == NULL */
     const coll_field *fields;/* writable properties, terminated by name == NULL (NULL: read-only) */
     bool point_required;     /* a feature must have a Point (else: optional own position) */

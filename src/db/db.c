@@ -6,6 +6,7 @@
 #include <spatialite.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/sqlfunc.h"
 
@@ -25,6 +26,26 @@ struct db_conn {
     int64_t seen_data_version; /* for db_changed_since_last_check() */
 };
 
+/* Deadline of the query work of the current request on this thread (monotonic microseconds; 0:
+ * none), set by the server for each request: a query past it is interrupted (DESIGN §2: nothing
+ * slow runs on a connection thread). */
+static _Thread_local int64_t thread_deadline_us;
+
+void db_deadline_set(int64_t deadline_us) { thread_deadline_us = deadline_us; }
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int progress(void *arg)
+{
+    (void)arg;
+    return thread_deadline_us && mono_us() > thread_deadline_us;
+}
+
 void db_global_init(void)
 {
     /* Serialized mode is not needed: each connection is used by one thread at a time. */
@@ -41,6 +62,9 @@ int db_error(db_conn *c, rm_error *err, int status, const char *what)
 {
     int code = c && c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_ERROR;
     const char *msg = c && c->db ? sqlite3_errmsg(c->db) : "no connection";
+    if (code == SQLITE_INTERRUPT)
+        return rm_error_set(err, 503, "Service Unavailable", "%s: the query ran past this server's time budget; "
+                            "narrow it (a smaller bbox, a filter) or try again", what);
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL || code == SQLITE_READONLY ||
         code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
         status = 503;
@@ -69,6 +93,8 @@ int db_open(const char *path, int flags, db_conn **out, rm_error *err)
     spatialite_set_silent_mode(c->spatialite_cache);
     sqlfunc_register(c->db);
     sqlite3_busy_timeout(c->db, 10000);
+    if (flags & DB_READONLY)
+        sqlite3_progress_handler(c->db, 20000, progress, NULL);
     const char *pragmas = (flags & DB_READWRITE)
         ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
           "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"

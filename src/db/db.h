@@ -45,6 +45,9 @@ int db_exec(db_conn *c, const char *sql, rm_error *err);
 int64_t db_data_version(db_conn *c);
 /* True when another connection committed since the previous call on c (true on the first call). */
 bool db_changed_since_last_check(db_conn *c);
+/* Set the deadline (CLOCK_MONOTONIC microseconds, 0 for none) after which queries on read
+ * connections of the calling thread are interrupted (err 503). */
+void db_deadline_set(int64_t deadline_us);
 /* Fill err from the connection's last SQLite error; returns -1. status 503 for busy/locked/full
  * or read-only databases, else the given status. */
 int db_error(db_conn *c, rm_error *err, int status, const char *what);

@@ -20,6 +20,7 @@
  * drawn around the place's centre and redrawn until it falls inside the place's land box.
  */
 #include "db/demo.h"
+#include "db/demo_receptors.h"
 
 #include <assert.h>
 #include <math.h>
@@ -84,21 +85,21 @@ static const char *const demo_facility_status[] = {"operating", "suspended", "cl
 
 static const char *const demo_sql_org =
     "INSERT INTO organization(name, tax_code, address, phone, email, legal_representative, record_owner, "
-    "external_ref, is_demo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)";
+    "external_ref, is_demo, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)";
 static const char *const demo_sql_fac =
     "INSERT INTO facility(code, name, organization_id, practice, address, ward, legacy_district, legacy_ward, "
     "legacy_province, status, contact_name, contact_phone, contact_email, lon, lat, search_key, record_owner, "
-    "external_ref, is_demo, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17, ?18, 1, MakePoint(?14, ?15, 4326))";
+    "external_ref, is_demo, geom, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, MakePoint(?14, ?15, 4326), ?19, ?19)";
 static const char *const demo_sql_prac = "INSERT INTO facility_practice(facility_id, practice) VALUES (?1, ?2)";
 static const char *const demo_sql_src =
     "INSERT INTO source(facility_id, nuclide, form, serial_no, manufacturer, model, activity_bq, reference_date, "
-    "status, own_location, lon, lat, record_owner, external_ref, is_demo, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, MakePoint(?11, ?12, 4326))";
+    "status, own_location, lon, lat, record_owner, external_ref, is_demo, geom, created_at, updated_at) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, MakePoint(?11, ?12, 4326), ?15, ?15)";
 static const char *const demo_sql_dev =
     "INSERT INTO device(facility_id, type, manufacturer, model, serial_no, max_kv, max_ma, room, status, "
-    "own_location, lon, lat, record_owner, external_ref, is_demo, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-    "?8, ?9, 0, ?10, ?11, ?12, ?13, 1, MakePoint(?10, ?11, 4326))";
+    "own_location, lon, lat, record_owner, external_ref, is_demo, geom, created_at, updated_at) VALUES (?1, ?2, ?3, "
+    "?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, 1, MakePoint(?10, ?11, 4326), ?14, ?14)";
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -117,6 +118,59 @@ static int demo_step(sqlite3_stmt *st)
 }
 
 static const char *demo_owner(int varans) { return varans ? "varans" : "department"; }
+
+/* The R*Tree keeps float boxes, the lower edge rounded down and the upper up (as SQLite's
+ * rtreeValueDown/Up do), so that the box always contains the double it came from. */
+static float demo_float_down(double d)
+{
+    float f = (float)d;
+    if (f > d)
+        f = (float)(d * (d < 0 ? 1.0 + 1.0 / 8388608.0 : 1.0 - 1.0 / 8388608.0));
+    return f;
+}
+
+static float demo_float_up(double d)
+{
+    float f = (float)d;
+    if (f < d)
+        f = (float)(d * (d < 0 ? 1.0 - 1.0 / 8388608.0 : 1.0 + 1.0 / 8388608.0));
+    return f;
+}
+
+/* Remember a point written to layer t (DEMO_L_*) for the bulk finish: its R*Tree entry, rounded
+ * outwards to float as the R*Tree stores it, and the layer's extent. */
+static int demo_collect(demo_ctx *c, int t, sqlite3_int64 id, double lon, double lat)
+{
+    demo_layer *l = &c->layer[t];
+    if (!c->bulk)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4096;
+        demo_rcell *grown = realloc(l->cells, cap * sizeof *grown);
+        if (!grown) {
+            c->why = "out of memory";
+            return -1;
+        }
+        l->cells = grown;
+        l->cap = cap;
+    }
+    demo_rcell *cell = &l->cells[l->n];
+    cell->id = id;
+    cell->box[0] = demo_float_down(lon);
+    cell->box[1] = demo_float_up(lon);
+    cell->box[2] = demo_float_down(lat);
+    cell->box[3] = demo_float_up(lat);
+    if (l->n == 0 || lon < l->extent[0])
+        l->extent[0] = lon;
+    if (l->n == 0 || lat < l->extent[1])
+        l->extent[1] = lat;
+    if (l->n == 0 || lon > l->extent[2])
+        l->extent[2] = lon;
+    if (l->n == 0 || lat > l->extent[3])
+        l->extent[3] = lat;
+    l->n++;
+    return 0;
+}
 
 /* ---- rows ----------------------------------------------------------------------------------- */
 
@@ -211,7 +265,9 @@ static int demo_insert_device(demo_ctx *c, int type, int index, int count)
     sqlite3_bind_double(st, 11, c->f.lat);
     bind_text(st, 12, demo_owner(varans));
     bind_text(st, 13, varans ? c->licence : NULL);
-    return demo_step(st);
+    if (demo_step(st) < 0)
+        return -1;
+    return demo_collect(c, DEMO_L_DEVICE, sqlite3_last_insert_rowid(c->db), c->f.lon, c->f.lat);
 }
 
 static int demo_devices(demo_ctx *c, int type, int count)
@@ -293,7 +349,9 @@ static int demo_insert_source(demo_ctx *c, int sp, int age_d)
     int varans = c->f.varans && demo_varans_profile(sp);
     bind_text(st, 13, demo_owner(varans));
     bind_text(st, 14, varans ? c->licence : NULL);
-    return demo_step(st);
+    if (demo_step(st) < 0)
+        return -1;
+    return demo_collect(c, DEMO_L_SOURCE, sqlite3_last_insert_rowid(c->db), lon, lat);
 }
 
 static int demo_sources(demo_ctx *c, int sp, int count)
@@ -653,6 +711,7 @@ static int demo_facility_write(demo_ctx *c)
     bind_text(st, 18, f->varans ? c->licence : NULL);
     TRY(demo_step(st));
     f->id = sqlite3_last_insert_rowid(c->db);
+    TRY(demo_collect(c, DEMO_L_FACILITY, f->id, f->lon, f->lat));
 
     static const struct {
         unsigned flag;
@@ -700,6 +759,307 @@ static int demo_generated_write(demo_ctx *c, double x)
     return demo_facility_write(c);
 }
 
+/* ---- bulk load ------------------------------------------------------------------------------ */
+
+/*
+ * The insert triggers of the three point tables (SpatiaLite's geometry check, its last-insert
+ * stamp and its R*Tree insert, and the schema's layer_stat counters) cost most of a large load:
+ * SpatiaLite's RTreeAlign() and SQLite's R*Tree insert take about 10 us a row, 40 s for the
+ * 3.7 million points of a million facilities. So when the triggers on the tables the generator
+ * writes are exactly the ones it knows, it turns triggers off for its own statements and does
+ * their work once at the end: every geometry it writes is a valid 4326 point, the counters are
+ * counted, and each R*Tree is packed Sort-Tile-Recursive straight into its shadow tables (the
+ * on-disk format documented at the top of SQLite's ext/rtree/rtree.c; GDAL's GeoPackage driver
+ * bulk-loads the same way). Any other trigger, or defensive mode (which makes shadow tables
+ * read-only), keeps the plain path: slower, never wrong.
+ */
+
+static const char *const demo_point_tables[] = {"facility", "source", "device"}; /* DEMO_L_* order */
+static const char *const demo_point_layers[] = {"facilities", "sources", "devices"};
+
+/* 1 when every trigger on the tables the generator writes is one it replays. */
+static int demo_triggers_known(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+                           "('organization', 'facility', 'facility_practice', 'source', 'device', 'meta') "
+                           "AND instr(upper(substr(sql, 1, instr(upper(sql), ' ON '))), 'INSERT') > 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int known = 1, seen = 0;
+    while (known && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *table = (const char *)sqlite3_column_text(st, 1);
+        char expect[4][64];
+        known = 0;
+        for (size_t t = 0; t < 3 && !known; t++) {
+            if (strcmp(table, demo_point_tables[t]) != 0)
+                continue;
+            snprintf(expect[0], sizeof expect[0], "ggi_%s_geom", table);
+            snprintf(expect[1], sizeof expect[1], "tmi_%s_geom", table);
+            snprintf(expect[2], sizeof expect[2], "gii_%s_geom", table);
+            snprintf(expect[3], sizeof expect[3], "%s_stat_insert", table);
+            for (int k = 0; k < 4; k++)
+                known |= strcmp(name, expect[k]) == 0;
+        }
+        seen += known;
+    }
+    sqlite3_finalize(st);
+    /* All twelve, or the schema changed under us (a missing one would leave work undone). */
+    return known && seen == 12;
+}
+
+static int demo_cmp_x(const void *pa, const void *pb)
+{
+    const demo_rcell *a = pa, *b = pb;
+    float ax = a->box[0] + a->box[1], bx = b->box[0] + b->box[1];
+    float ay = a->box[2] + a->box[3], by = b->box[2] + b->box[3];
+    if (ax != bx)
+        return ax < bx ? -1 : 1;
+    if (ay != by)
+        return ay < by ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int demo_cmp_y(const void *pa, const void *pb)
+{
+    const demo_rcell *a = pa, *b = pb;
+    float ay = a->box[2] + a->box[3], by = b->box[2] + b->box[3];
+    if (ay != by)
+        return ay < by ? -1 : 1;
+    return demo_cmp_x(pa, pb);
+}
+
+static int demo_cmp_id(const void *pa, const void *pb)
+{
+    const sqlite3_int64 *a = pa, *b = pb; /* pairs (feature id, leaf node) */
+    return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/* Sort-Tile-Recursive: order cells so that each run of m is a node of compact extent (vertical
+ * slices of whole nodes by x, then by y within a slice). Returns the number of nodes. */
+static size_t demo_str_pack(demo_rcell *cells, size_t n, size_t m)
+{
+    size_t nodes = (n + m - 1) / m;
+    size_t per_slice = (size_t)ceil(sqrt((double)nodes)) * m;
+    qsort(cells, n, sizeof *cells, demo_cmp_x);
+    for (size_t i = 0; i < n; i += per_slice)
+        qsort(cells + i, n - i < per_slice ? n - i : per_slice, sizeof *cells, demo_cmp_y);
+    return nodes;
+}
+
+static void demo_put_be(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static int demo_exec_fmt(sqlite3 *db, const char *fmt, const char *name)
+{
+    char *sql = sqlite3_mprintf(fmt, name);
+    int rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_free(sql);
+    return rc;
+}
+
+static sqlite3_stmt *demo_prepare_fmt(sqlite3 *db, const char *fmt, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    char *sql = sqlite3_mprintf(fmt, name);
+    if (sql)
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    return st;
+}
+
+#define DEMO_RTREE_MAX_LEVELS 16
+
+/* Fill the empty R*Tree idx_<table>_geom with the points collected while loading (layer->cells,
+ * reordered here). 0, or -1 with the error on the connection or in c->why. */
+static int demo_rtree_load(demo_ctx *c, const char *table, demo_layer *layer)
+{
+    demo_rcell *level[DEMO_RTREE_MAX_LEVELS] = {NULL};
+    size_t count[DEMO_RTREE_MAX_LEVELS] = {0}, nodes[DEMO_RTREE_MAX_LEVELS] = {0};
+    sqlite3_int64 base[DEMO_RTREE_MAX_LEVELS] = {0};
+    sqlite3_int64 *pairs = NULL;
+    unsigned char *blob = NULL;
+    sqlite3_stmt *st = NULL;
+    char idx[64];
+    int rc = -1, depth = 0;
+    size_t n = layer->n;
+    sqlite3 *db = c->db;
+    snprintf(idx, sizeof idx, "idx_%s_geom", table);
+    if (n == 0)
+        return 0;
+
+    /* Node size is that of the existing (empty) root; all nodes must have it. */
+    st = demo_prepare_fmt(db, "SELECT length(data) FROM \"%w_node\" WHERE nodeno = 1", idx);
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
+        goto done;
+    int node_size = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    size_t m = node_size > 4 ? (size_t)(node_size - 4) / 24 : 0;
+    if (m < 3) {
+        c->why = "unexpected R*Tree node size";
+        goto done;
+    }
+    level[0] = layer->cells; /* level 0 stays owned by the layer */
+
+    /* Pack level by level; the cells of level d+1 are the nodes of level d. */
+    count[0] = n;
+    for (depth = 0;; depth++) {
+        nodes[depth] = demo_str_pack(level[depth], count[depth], m);
+        if (nodes[depth] == 1)
+            break;
+        if (depth + 1 == DEMO_RTREE_MAX_LEVELS)
+            goto done; /* cannot happen: that is 3^16 entries even at the smallest node size */
+        level[depth + 1] = malloc(nodes[depth] * sizeof(demo_rcell));
+        if (!level[depth + 1]) {
+            c->why = "out of memory";
+            goto done;
+        }
+        count[depth + 1] = nodes[depth];
+        for (size_t k = 0; k < nodes[depth]; k++) {
+            demo_rcell *up = &level[depth + 1][k];
+            const demo_rcell *c0 = &level[depth][k * m];
+            size_t nc = count[depth] - k * m < m ? count[depth] - k * m : m;
+            up->id = (sqlite3_int64)k;
+            memcpy(up->box, c0->box, sizeof up->box);
+            for (size_t i = 1; i < nc; i++) {
+                up->box[0] = c0[i].box[0] < up->box[0] ? c0[i].box[0] : up->box[0];
+                up->box[1] = c0[i].box[1] > up->box[1] ? c0[i].box[1] : up->box[1];
+                up->box[2] = c0[i].box[2] < up->box[2] ? c0[i].box[2] : up->box[2];
+                up->box[3] = c0[i].box[3] > up->box[3] ? c0[i].box[3] : up->box[3];
+            }
+        }
+    }
+    /* Node numbers: the root (level depth) is 1, then each level below in order. */
+    base[depth] = 1;
+    for (int d = depth - 1; d >= 0; d--)
+        base[d] = base[d + 1] + (sqlite3_int64)nodes[d + 1];
+
+    if (demo_exec_fmt(db, "DELETE FROM \"%w_node\"; ", idx) < 0 || demo_exec_fmt(db, "DELETE FROM \"%w_parent\"", idx) < 0 ||
+        demo_exec_fmt(db, "DELETE FROM \"%w_rowid\"", idx) < 0)
+        goto done;
+
+    blob = malloc((size_t)node_size);
+    if (!blob) {
+        c->why = "out of memory";
+        goto done;
+    }
+    st = demo_prepare_fmt(db, "INSERT INTO \"%w_node\"(nodeno, data) VALUES (?1, ?2)", idx);
+    if (!st)
+        goto done;
+    for (int d = depth; d >= 0; d--) {
+        for (size_t k = 0; k < nodes[d]; k++) {
+            size_t nc = count[d] - k * m < m ? count[d] - k * m : m;
+            memset(blob, 0, (size_t)node_size);
+            demo_put_be(blob, d == depth ? (uint64_t)depth : 0, 2); /* the root holds the depth */
+            demo_put_be(blob + 2, nc, 2);
+            for (size_t i = 0; i < nc; i++) {
+                const demo_rcell *cell = &level[d][k * m + i];
+                unsigned char *p = blob + 4 + 24 * i;
+                demo_put_be(p, (uint64_t)(d == 0 ? cell->id : base[d - 1] + cell->id), 8);
+                for (int j = 0; j < 4; j++) {
+                    uint32_t bits;
+                    memcpy(&bits, &cell->box[j], 4);
+                    demo_put_be(p + 8 + 4 * j, bits, 4);
+                }
+            }
+            sqlite3_bind_int64(st, 1, base[d] + (sqlite3_int64)k);
+            sqlite3_bind_blob(st, 2, blob, node_size, SQLITE_STATIC);
+            if (demo_step(st) < 0)
+                goto done;
+        }
+    }
+    sqlite3_finalize(st);
+    st = demo_prepare_fmt(db, "INSERT INTO \"%w_parent\"(nodeno, parentnode) VALUES (?1, ?2)", idx);
+    if (!st)
+        goto done;
+    for (int d = depth; d >= 1; d--) { /* children of level d nodes, in node-number order */
+        for (size_t k = 0; k < nodes[d]; k++) {
+            size_t nc = count[d] - k * m < m ? count[d] - k * m : m;
+            for (size_t i = 0; i < nc; i++) {
+                sqlite3_bind_int64(st, 1, base[d - 1] + level[d][k * m + i].id);
+                sqlite3_bind_int64(st, 2, base[d] + (sqlite3_int64)k);
+                if (demo_step(st) < 0)
+                    goto done;
+            }
+        }
+    }
+    /* Children of a node are numbered by their position at their level, which is not the order
+     * written above; SQLite does not mind the order of %_parent rows. %_rowid goes in feature-id
+     * order so that its B-tree is appended to, not scattered. */
+    sqlite3_finalize(st);
+    pairs = malloc(n * 2 * sizeof *pairs);
+    if (!pairs) {
+        c->why = "out of memory";
+        st = NULL;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pairs[2 * i] = level[0][i].id;
+        pairs[2 * i + 1] = base[0] + (sqlite3_int64)(i / m);
+    }
+    qsort(pairs, n, 2 * sizeof *pairs, demo_cmp_id);
+    st = demo_prepare_fmt(db, "INSERT INTO \"%w_rowid\"(rowid, nodeno) VALUES (?1, ?2)", idx);
+    if (!st)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, pairs[2 * i]);
+        sqlite3_bind_int64(st, 2, pairs[2 * i + 1]);
+        if (demo_step(st) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    for (int d = 1; d < DEMO_RTREE_MAX_LEVELS; d++)
+        free(level[d]);
+    free(pairs);
+    free(blob);
+    return rc;
+}
+
+/* After a load with triggers off: what they would have done. */
+static int demo_bulk_finish(demo_ctx *c)
+{
+    sqlite3_stmt *st = NULL;
+    /* The register was empty, so the counters are exactly what was loaded. */
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE layer_stat SET feature_count = feature_count + ?1, min_lon = ?2, min_lat = ?3, "
+                           "max_lon = ?4, max_lat = ?5 WHERE layer = ?6",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    for (size_t t = 0; t < 3; t++) {
+        const demo_layer *l = &c->layer[t];
+        if (l->n == 0)
+            continue;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)l->n);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_double(st, 2 + k, l->extent[k]);
+        bind_text(st, 6, demo_point_layers[t]);
+        if (demo_step(st) < 0) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    for (size_t t = 0; t < 3; t++) {
+        const char *table = demo_point_tables[t];
+        char *sql = sqlite3_mprintf("UPDATE geometry_columns_time SET last_insert = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', "
+                                    "'now') WHERE Lower(f_table_name) = Lower(%Q) AND Lower(f_geometry_column) = 'geom'",
+                                    table);
+        int rc = sql ? sqlite3_exec(c->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK || demo_rtree_load(c, table, &c->layer[t]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- setup and the public entry ------------------------------------------------------------- */
 
 static void demo_weights(demo_ctx *c, double *region_total)
@@ -735,13 +1095,25 @@ static void demo_weights(demo_ctx *c, double *region_total)
     }
 }
 
+/* Prepare the inserts; the load time (created_at, updated_at) is bound once for every row, as
+ * the schema default would have it but without formatting it a few million times. */
 static int demo_prepare(demo_ctx *c)
 {
     const char *sql[] = {demo_sql_org, demo_sql_fac, demo_sql_prac, demo_sql_src, demo_sql_dev};
     sqlite3_stmt **out[] = {&c->st_org, &c->st_fac, &c->st_prac, &c->st_src, &c->st_dev};
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+    const int now_param[] = {9, 19, 0, 15, 14};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        demo_fmt(c->now, sizeof c->now, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         if (sqlite3_prepare_v2(c->db, sql[i], -1, out[i], NULL) != SQLITE_OK)
             return -1;
+        if (now_param[i])
+            bind_text(*out[i], now_param[i], c->now);
+    }
     return 0;
 }
 
@@ -813,7 +1185,7 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
         free(region_total);
         return rm_error_set(err, 500, "Demo generation failed", "out of memory");
     }
-    int rc = -1, began = 0;
+    int rc = -1, began = 0, bulk = 0, triggers_before = 1;
     long cache_before = demo_pragma_cache(db);
     long total = opt->facilities ? opt->facilities : DEMO_CITY_FACILITIES;
     long progress_step = total >= 10 ? total / 10 : 1;
@@ -840,6 +1212,14 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     began = 1;
+    /* Triggers off before preparing: SQLite compiles them into each statement at prepare time. */
+    int defensive = 0;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &triggers_before);
+    bulk = !defensive && demo_triggers_known(db);
+    c->bulk = bulk;
+    if (bulk)
+        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
     if (demo_prepare(c) < 0)
         goto fail;
 
@@ -861,7 +1241,11 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
         if (opt->progress && ((i + 1) % progress_step == 0 || i + 1 == total))
             fprintf(stderr, "demo: %ld/%ld facilities\n", i + 1, total);
     }
+    if (demo_receptors_generate(db, opt, err) < 0)
+        goto cleanup; /* err already says why; cleanup rolls back */
     if (demo_meta(c, opt->seed) < 0)
+        goto fail;
+    if (bulk && demo_bulk_finish(c) < 0)
         goto fail;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
@@ -871,13 +1255,15 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
 
 fail:
     /* Take the message before ROLLBACK replaces it. */
-    rm_error_set(err, 500, "Demo generation failed", "%s", sqlite3_errmsg(db));
+    rm_error_set(err, 500, "Demo generation failed", "%s", c->why ? c->why : sqlite3_errmsg(db));
 cleanup:
     sqlite3_finalize(c->st_org);
     sqlite3_finalize(c->st_fac);
     sqlite3_finalize(c->st_prac);
     sqlite3_finalize(c->st_src);
     sqlite3_finalize(c->st_dev);
+    if (bulk)
+        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers_before, (int *)NULL);
     if (began)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     snprintf(sql, sizeof sql, "PRAGMA cache_size = %ld", cache_before);
@@ -885,6 +1271,8 @@ cleanup:
     buf_free(&c->raw);
     buf_free(&c->key);
     buf_free(&c->slug);
+    for (int t = 0; t < 3; t++)
+        free(c->layer[t].cells);
     free(cum);
     free(region_total);
     free(c);

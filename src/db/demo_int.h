@@ -130,6 +130,20 @@ typedef struct demo_facility {
     int lost_pending; /* DA_LOST: the next Ir-192 written is the lost one */
 } demo_facility;
 
+/* One R*Tree entry: a feature (leaves) or a child node (its index in the level below). */
+typedef struct demo_rcell {
+    sqlite3_int64 id;
+    float box[4]; /* xmin, xmax, ymin, ymax, rounded outwards to float as the R*Tree stores them */
+} demo_rcell;
+
+/* What the bulk finish needs of one point table: its R*Tree entries and extent. */
+enum { DEMO_L_FACILITY, DEMO_L_SOURCE, DEMO_L_DEVICE, DEMO_L_COUNT };
+typedef struct demo_layer {
+    demo_rcell *cells;
+    size_t n, cap;
+    double extent[4]; /* min lon, min lat, max lon, max lat */
+} demo_layer;
+
 typedef struct demo_ctx {
     sqlite3 *db;
     demo_rng rng;
@@ -144,12 +158,15 @@ typedef struct demo_ctx {
     double *place_cum[G_COUNT]; /* cumulative weight over demo_places, per group */
     demo_chain chain[DK_COUNT];
     demo_facility f;
+    int bulk; /* triggers off: collect points for demo_bulk_finish */
+    demo_layer layer[DEMO_L_COUNT];
     /* text of the current rows; bound with SQLITE_STATIC, rebound before every step */
     char name[256], org_name[256], domain[96], brand[96];
     char code[32], address[256], org_address[512], licence[32];
     char tax[16], org_phone[32], org_email[128], legal_rep[96];
     char contact[96], contact_phone[32], contact_email[128];
-    char serial[32], room[128], date[11];
+    char serial[32], room[128], date[11], now[32];
+    const char *why; /* the failure when it is not SQLite's (out of memory) */
     buf raw, key, slug;
 } demo_ctx;
 

@@ -3,6 +3,7 @@
  */
 #include "db/sqlfunc.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "core/date.h"
@@ -41,7 +42,11 @@ static void fn_decay(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
         return;
     }
-    sqlite3_result_double(ctx, iaea_decay_bq(a, (double)(today - ref) * DATE_SECONDS_PER_DAY, t));
+    double now = iaea_decay_bq(a, (double)(today - ref) * DATE_SECONDS_PER_DAY, t);
+    if (!isfinite(now)) /* far before a short-lived source's reference date: no meaningful value */
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_double(ctx, now);
 }
 
 static void fn_aod(sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -61,6 +61,7 @@ typedef struct http_config {
     bool tls;                 /* served over HTTPS (cookies get Secure) */
     int job_threads;
     long read_quota_rows;     /* sensitive rows one user may read per hour (0: no limit) */
+    int query_budget_ms;      /* a request's queries are interrupted after this long (0: no limit) */
 } http_config;
 
 struct http_request {

@@ -169,6 +169,8 @@ enum MHD_Result response_queue(http_request *req)
                                 req->cache_control ? req->cache_control : "no-cache");
     } else if (status >= 400) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    } else if (req->cache_control) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, req->cache_control);
     }
     for (int i = 0; i < req->nheaders; i++)
         MHD_add_response_header(resp, req->header_names[i], req->header_values[i]);

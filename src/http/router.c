@@ -110,7 +110,9 @@ int router_dispatch(const http_route *routes, http_request *req)
             continue;
         int m = r->methods | ((r->methods & HTTP_GET) ? HTTP_HEAD : 0);
         matched = true;
-        if (req->method == HTTP_OPTIONS && req->config->authorize) {
+        /* A CORS preflight carries no credentials: it gets every method of the path. */
+        if (req->method == HTTP_OPTIONS && req->config->authorize &&
+            !MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Access-Control-Request-Method")) {
             /* Allow lists what this caller may do here, so clients (QGIS) offer only that. */
             int saved = req->method;
             req->method = r->methods & -r->methods;

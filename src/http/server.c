@@ -124,7 +124,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (router_dispatch(s->routes, req) == HTTP_DEFERRED)
+    db_deadline_set(s->config->query_budget_ms ? now_us() + (int64_t)s->config->query_budget_ms * 1000 : 0);
+    int r = router_dispatch(s->routes, req);
+    db_deadline_set(0);
+    if (r == HTTP_DEFERRED)
         return MHD_YES;
     return response_queue(req);
 }

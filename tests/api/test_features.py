@@ -151,7 +151,8 @@ def test_openapi_items_parameters(openapi, base_url, http, coll):
     described = {p["name"]: p for p in op["parameters"]}
     assert len(described) == len(op["parameters"]), "a parameter is described twice"
     accepted = allowed_from_error(http, base_url + "/collections/%s/items" % coll)
-    assert set(described) == accepted
+    assert set(described) == accepted, "%s items: accepted but not in /api: %s; in /api but refused: %s" % (
+        coll, sorted(accepted - set(described)), sorted(set(described) - accepted))
     for name in ("limit", "offset", "bbox", "q", "f"):
         assert name in described
     # each enum is exactly what the server accepts: every listed value passes, others are refused
@@ -174,7 +175,8 @@ def test_openapi_item_parameters(openapi, base_url, http):
         body = problem(http.get(base_url + "/collections/%s/items/1" % coll, params={"zz": "1"}, timeout=10),
                        400, "zz")
         accepted = {s.strip() for s in body["detail"].split("allowed here:")[1].split(",")}
-        assert described == accepted, "%s: documented %s, accepted %s" % (coll, described, accepted)
+        assert described == accepted, "%s single feature: accepted but not in /api: %s; in /api but refused: %s" % (
+            coll, sorted(accepted - described), sorted(described - accepted))
 
 
 # --- collections -----------------------------------------------------------------------------------

@@ -256,3 +256,33 @@ def test_sigterm_stops_cleanly(handmade, workdir, http):
     rc = s.stop()
     assert rc == 0, s.stderr()
     assert "SIGTERM" in s.stderr()
+
+
+def test_cors_preflight_without_credentials(base_url):
+    """A browser's preflight never carries credentials: it must still be told that GET with an
+    Authorization header is allowed, or no cross-origin client can send its token."""
+    import requests
+    for path in ("/collections", "/collections/facilities/items"):
+        r = requests.options(base_url + path, timeout=10, headers={
+            "Origin": "https://map.example.org", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        assert r.status_code in (200, 204), (path, r.status_code)
+        assert r.headers.get("Access-Control-Allow-Origin") in ("*", "https://map.example.org")
+        methods = {m.strip() for m in r.headers.get("Access-Control-Allow-Methods", "").split(",")}
+        assert "GET" in methods, "preflight of %s allows only %s" % (path, sorted(methods))
+        assert "authorization" in r.headers.get("Access-Control-Allow-Headers", "").lower()
+
+
+def test_anonymous_read_is_a_problem(base_url):
+    """Without a token (and without --public on) the register is not readable, and the refusal is
+    a problem+json like every other error."""
+    import requests
+    if not auth_headers(base_url):
+        pytest.skip("this radmap has no accounts")
+    r = requests.get(base_url + "/collections/facilities/items", timeout=10)
+    body = problem(r, 401)
+    assert body["instance"] == "/collections/facilities/items"
+    assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
+    # the open routes stay open
+    for path in ("/", "/conformance", "/api", "/health"):
+        assert requests.get(base_url + path, timeout=10).status_code == 200, path

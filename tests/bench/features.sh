@@ -42,6 +42,10 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 init_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 db_mib=$(du -m "$tmp/bench.db" | cut -f1)
+# a read-only staff token, when this radmap has accounts
+token=$("$bin" user add "$tmp/bench.db" bench --role inspector --read-only 2>/dev/null | tail -n 1) || token=
+auth=()
+[ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
 
 # --- the server ---------------------------------------------------------------------------------
 "$bin" serve --db "$tmp/bench.db" --port 0 --bind 127.0.0.1 --threads "$server_threads" 2>"$tmp/serve.log" &
@@ -86,6 +90,8 @@ npaths=$(grep -c bbox= "$paths_lua")
 cat >"$tmp/bench.lua" <<EOF
 dofile("$paths_lua")
 local i = 0
+local token = "$token"
+if token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 -- each wrk thread starts at another place in the list
 setup = function(thread) thread:set("start", math.random(#paths)) end
 init = function(args) i = start or 0 end
@@ -98,7 +104,7 @@ EOF
 # every bbox answers 200, and most of them hold facilities (else the list misses the data)
 with_data=0
 while read -r path; do
-    body=$(curl -sf "$base$path") || { echo "features.sh: $path failed" >&2; exit 1; }
+    body=$(curl -sf "${auth[@]}" "$base$path") || { echo "features.sh: $path failed" >&2; exit 1; }
     case $body in *'"numberReturned":0'*) ;; *) with_data=$((with_data + 1)) ;; esac
 done < <(sed -n 's/^  "\(.*\)",$/\1/p' "$paths_lua")
 

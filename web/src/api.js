@@ -33,8 +33,27 @@ export async function getJSON(path, params, { signal } = {}) {
   });
   const type = res.headers.get('Content-Type') || '';
   const body = type.includes('json') ? await res.json() : null;
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('radmap:unauthorized'));
   if (!res.ok) throw new ApiError(res.status, body && (body.detail || body.title));
   return body;
+}
+
+/** POST a JSON body; answers the parsed JSON (or null for 204). */
+export async function postJSON(path, body) {
+  const res = await fetch(apiUrl(path), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, application/problem+json' },
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('Content-Type') || '';
+  const data = type.includes('json') ? await res.json() : null;
+  if (!res.ok) {
+    const e = new ApiError(res.status, data && (data.detail || data.title));
+    e.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    throw e;
+  }
+  return data;
 }
 
 /** A feature collection page of a collection's items. */

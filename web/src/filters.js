@@ -56,7 +56,8 @@ function apiParams(s) {
  * Mount the filter card in container; calls onChange(state) after each change has been applied.
  * Returns {apply, set} for other modules (search sets the ward, for instance).
  */
-export function mountFilters(container, map, { onChange } = {}) {
+export function mountFilters(container, map, caps, { onChange } = {}) {
+  const withCategories = caps.hasCollection('sources'); // categories are shown to the full class only
   let seq = 0;
   const matched = el('p', { class: 'filters-matched', 'aria-live': 'polite' });
   const note = el('p', { class: 'filters-note', hidden: true });
@@ -69,7 +70,7 @@ export function mountFilters(container, map, { onChange } = {}) {
   function buildOptions() {
     selects.practice.replaceChildren(option('', t('filters.any')),
       ...PRACTICES.map((p) => option(p.key, t(`practice.${p.key}`), state.practice === p.key)));
-    selects.category.replaceChildren(option('', t('filters.any')),
+    selects.category?.replaceChildren(option('', t('filters.any')),
       ...[1, 2, 3, 4, 5].map((n) => option(String(n), t('category.n', { n }), state.category === String(n))),
       option('none', t('filters.category.none'), state.category === 'none'));
     selects.status.replaceChildren(option('', t('filters.any')),
@@ -89,16 +90,16 @@ export function mountFilters(container, map, { onChange } = {}) {
     return el('label', { class: 'field' }, el('span', { 'data-i18n': label }, t(label)), s);
   };
 
-  container.append(
+  container.append(...[
     field('practice', 'filters.practice'),
-    field('category', 'filters.category'),
+    withCategories ? field('category', 'filters.category') : null,
     field('status', 'filters.status'),
     field('ward', 'filters.ward'),
     el('div', { class: 'filters-actions' },
       el('button', { type: 'button', class: 'link', onclick: () => set({ practice: '', category: '', status: '', ward: '' }), 'data-i18n': 'filters.clear' }, t('filters.clear'))),
     matched,
     note,
-  );
+  ].filter(Boolean));
   buildOptions();
   onLanguageChange(() => { buildOptions(); showCount(lastCount); });
 

@@ -8,15 +8,19 @@ import { setGroupVisible } from './map/map.js';
 import { practiceIconUrl } from './map/icons.js';
 import { el } from './util.js';
 
+/* Layer switches: [group, on at start, collection the caller must be allowed to read]. */
 const GROUPS = [
-  ['facilities', true],
-  ['sources', true],
-  ['devices', false],
-  ['boundaries', true],
+  ['facilities', true, 'facilities'],
+  ['sources', true, 'sources'],
+  ['devices', false, 'devices'],
+  ['receptors', false, 'receptors'],
+  ['boundaries', true, null],
 ];
 
-export function mountLegend(container, map) {
-  const visible = Object.fromEntries(GROUPS);
+export function mountLegend(container, map, caps) {
+  const groups = GROUPS.filter(([, , c]) => !c || caps.hasCollection(c));
+  const withSources = caps.hasCollection('sources');
+  const visible = Object.fromEntries(groups.map(([g, v]) => [g, v]));
 
   function render() {
     const practices = el('ul', { class: 'legend-list' },
@@ -33,20 +37,20 @@ export function mountLegend(container, map) {
       el('span', { class: 'cluster-swatch', style: { background: CLUSTER_COLOR, borderColor: CATEGORY_COLORS[2] } }, '12'),
       el('span', null, t('legend.clusters')));
     const layers = el('div', { class: 'legend-layers' },
-      GROUPS.map(([g]) => el('label', { class: 'check' },
+      groups.map(([g]) => el('label', { class: 'check' },
         el('input', {
           type: 'checkbox', name: `layer-${g}`, checked: visible[g] || undefined,
           onchange: (e) => { visible[g] = e.target.checked; setGroupVisible(map, g, visible[g]); },
         }),
         el('span', null, t(`legend.layer.${g}`)))));
-    container.replaceChildren(
+    container.replaceChildren(...[
       el('h3', null, t('legend.facilities')), practices,
-      el('h3', null, t('legend.sources')), categories,
+      withSources ? el('h3', null, t('legend.sources')) : null, withSources ? categories : null,
       cluster,
       el('h3', null, t('legend.layers')), layers,
-    );
+    ].filter(Boolean));
   }
   render();
   onLanguageChange(render);
-  for (const [g, v] of GROUPS) if (!v) setGroupVisible(map, g, false);
+  for (const [g, v] of groups) if (!v) setGroupVisible(map, g, false);
 }

@@ -12,6 +12,7 @@ import { mountLegend } from './legend.js';
 import { addServerBasemap } from './map/basemap.js';
 import { createMap } from './map/map.js';
 import { createFacilityPanel } from './panels/facility.js';
+import { mountAccount, signIn, whoAmI } from './panels/auth.js';
 import { mountModules } from './panels/index.js';
 import { mountSearch } from './panels/search.js';
 
@@ -28,7 +29,7 @@ function setupToggles() {
   const narrow = window.matchMedia('(max-width: 900px)').matches;
   for (const btn of document.querySelectorAll('[data-toggle]')) {
     const target = document.getElementById(btn.dataset.toggle);
-    if (narrow) target.hidden = true;
+    if (narrow) target.hidden = true; // tablets and phones start with the map alone
     btn.setAttribute('aria-expanded', String(!target.hidden));
     btn.addEventListener('click', () => {
       target.hidden = !target.hidden;
@@ -60,6 +61,30 @@ async function start() {
   setupLanguage();
   setupToggles();
 
+  // Who is here: staff sign in first, unless the server also serves the public map.
+  let me;
+  try {
+    me = await whoAmI();
+  } catch (e) {
+    fail(e.message);
+    return;
+  }
+  if (!me.signed_in && !me.public_access) {
+    $('#app-message').hidden = true;
+    me = await signIn();
+  }
+  mountAccount($('#account'), me, {
+    onSignIn: async () => { if (await signIn({ closable: true })) location.reload(); },
+  });
+  // A session that expires while the page is open: sign in again, then start afresh.
+  let renewing = false;
+  window.addEventListener('radmap:unauthorized', async () => {
+    if (renewing) return;
+    renewing = true;
+    if (await signIn({ closable: me.public_access })) location.reload();
+    renewing = false;
+  });
+
   let caps;
   try {
     caps = await capabilities();
@@ -72,19 +97,20 @@ async function start() {
   let panel = null;
   const { map, ready } = createMap($('#map'), {
     bounds: bbox && bbox.length >= 4 ? bbox.slice(0, 4) : undefined,
+    caps,
     onFacilityClick: (id) => panel.open(id),
   });
   panel = createFacilityPanel($('#panel'), { map, caps, onClose: () => map.resize() });
 
   // The page's own handle, used by the browser tests and handy in the console.
-  window.radmap = { map, caps, openFacility: (id, opts) => panel.open(id, opts) };
+  window.radmap = { map, caps, me, openFacility: (id, opts) => panel.open(id, opts) };
 
   await ready;
   $('#app-message').hidden = true;
-  mountLegend($('#legend-body'), map);
-  mountFilters($('#filters-body'), map);
+  mountLegend($('#legend-body'), map, caps);
+  mountFilters($('#filters-body'), map, caps);
   mountCoords($('#coords'), map);
-  mountSearch($('#search'), { map, openFacility: (id) => panel.open(id) });
+  mountSearch($('#search'), { map, openFacility: (id, opts) => panel.open(id, opts) });
 
   const fromHash = () => {
     const id = facilityFromHash();
@@ -94,7 +120,7 @@ async function start() {
   fromHash();
 
   await addServerBasemap(map, caps).catch(() => null);
-  const modules = await mountModules({ map, caps, t, openFacility: (id) => panel.open(id) });
+  const modules = await mountModules({ map, caps, me, t, openFacility: (id) => panel.open(id) });
   map.once('idle', () => {
     document.body.dataset.ready = 'true';
     document.body.dataset.modules = modules.join(',');

@@ -4,24 +4,26 @@
  * the style of style.js, the controls, and the interactions shared by the panels.
  */
 import { CLUSTER_MAXZOOM } from '../config.js';
+import { formatNumber, t, tv } from '../i18n.js';
+import { el } from '../util.js';
 import { addPracticeImages } from './icons.js';
-import { addDevices, buildStyle, LAYER_GROUPS } from './style.js';
+import { addDevices, addReceptors, buildStyle, LAYER_GROUPS } from './style.js';
 
 const maplibregl = window.maplibregl;
 
 /** The worker from this server (no blob: of inlined code, no CDN). */
 maplibregl.setWorkerUrl(new URL('vendor/maplibre-gl-csp-worker.js', location.href.replace(/[#?].*$/, '')).href);
 
-const CLICKABLE = ['facilities-point', 'facilities-cluster', 'sources-point'];
+const CLICKABLE = ['facilities-point', 'facilities-cluster', 'sources-point', 'receptors-point'];
 
 /**
  * Create the map in container. bounds: [minLon, minLat, maxLon, maxLat] of the register.
  * Returns {map, ready} where ready resolves on the first 'load'.
  */
-export function createMap(container, { bounds, onFacilityClick }) {
+export function createMap(container, { bounds, caps, onFacilityClick }) {
   const map = new maplibregl.Map({
     container,
-    style: buildStyle(),
+    style: buildStyle(caps),
     bounds: bounds || [106.3, 10.3, 107.6, 11.6],
     fitBoundsOptions: { padding: 30 },
     maxZoom: 19,
@@ -51,10 +53,12 @@ export function createMap(container, { bounds, onFacilityClick }) {
     });
   });
 
-  for (const id of CLICKABLE) {
-    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
-  }
+  map.on('mousemove', (e) => {
+    const layers = CLICKABLE.filter((l) => map.getLayer(l));
+    const hit = layers.length && map.queryRenderedFeatures(e.point, { layers }).length > 0;
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+  });
+  let popup = null;
 
   map.on('click', (e) => {
     const hits = map.queryRenderedFeatures(e.point, { layers: CLICKABLE.filter((l) => map.getLayer(l)) });
@@ -70,6 +74,15 @@ export function createMap(container, { bounds, onFacilityClick }) {
       onFacilityClick?.(Number(f.id), f.geometry.coordinates);
     } else if (f.layer.id === 'sources-point' && f.properties.facility_id !== undefined) {
       onFacilityClick?.(Number(f.properties.facility_id), f.geometry.coordinates);
+    } else if (f.layer.id === 'receptors-point') {
+      const p = f.properties;
+      popup?.remove();
+      popup = new maplibregl.Popup({ closeButton: true, maxWidth: '260px' })
+        .setLngLat(f.geometry.coordinates)
+        .setDOMContent(el('div', { class: 'receptor-popup' },
+          el('strong', null, p.name), el('br'), tv('receptor', p.kind),
+          p.capacity ? el('div', { class: 'muted small' }, t('receptor.capacity', { n: formatNumber(p.capacity) })) : null))
+        .addTo(map);
     }
   });
 
@@ -85,6 +98,7 @@ export function setSelected(map, id) {
 /** Show or hide a group of layers (facilities, sources, devices, boundaries). */
 export function setGroupVisible(map, group, visible) {
   if (group === 'devices' && visible) addDevices(map);
+  if (group === 'receptors' && visible) addReceptors(map);
   for (const id of LAYER_GROUPS[group] || []) {
     if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
   }

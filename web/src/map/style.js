@@ -1,8 +1,10 @@
 /*
  * The MapLibre style of the web map, built in code from the server's own vector tiles:
  *   boundaries  /tiles/boundaries.json         the basemap (land, country/province/ward lines, names)
- *   register    /tiles/facilities,sources.json facilities and sources (clustered below zoom 12)
+ *   register    /tiles/facilities,sources.json facilities and sources (clustered below zoom 12);
+ *               sources only for callers who may see them (the server lists them in /collections)
  *   devices     /tiles/devices.json            added when the user turns the layer on
+ *   receptors   /tiles/receptors.json          sensitive sites, likewise
  * Glyphs come from the SDF ranges that build-web.sh generates into glyphs/; there is no sprite (the
  * symbols are drawn by icons.js). Every URL is on this server.
  */
@@ -25,8 +27,9 @@ export const LAYER_GROUPS = {
     'facilities-selected'],
   sources: ['sources-point'],
   devices: ['devices-point'],
+  receptors: ['receptors-point', 'receptors-label'],
   boundaries: ['boundary-land', 'boundary-line-country', 'boundary-line-province', 'boundary-line-ward',
-    'boundary-label-country', 'boundary-label-province', 'boundary-label-ward'],
+    'boundary-label-province', 'boundary-label-ward'],
 };
 
 export function categoryColor(prop) {
@@ -42,14 +45,17 @@ function glyphsUrl() {
 
 const labelHalo = { 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.4 };
 
-export function buildStyle() {
-  return {
+/** The style for what the caller may see (caps: api.capabilities()). */
+export function buildStyle(caps) {
+  const withSources = caps.hasCollection('sources');
+  const points = ['facilities', ...(withSources ? ['sources'] : [])];
+  const style = {
     version: 8,
     name: 'radmap',
     glyphs: glyphsUrl(),
     sources: {
       boundaries: { type: 'vector', url: apiUrl('/tiles/boundaries.json') },
-      register: { type: 'vector', url: apiUrl('/tiles/facilities,sources.json') },
+      register: { type: 'vector', url: apiUrl(`/tiles/${points.join(',')}.json`) },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#cfe1ec' } },
@@ -74,21 +80,15 @@ export function buildStyle() {
         paint: { 'line-color': '#7f7364', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.7, 12, 2.5] },
       },
       {
-        id: 'boundary-label-country', type: 'symbol', source: 'boundaries', 'source-layer': 'boundaries',
-        maxzoom: 8, filter: ['==', ['get', 'level'], 'country'],
-        layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 13, 'text-max-width': 8 },
-        paint: { 'text-color': '#6b6257', ...labelHalo },
-      },
-      {
         id: 'boundary-label-province', type: 'symbol', source: 'boundaries', 'source-layer': 'boundaries',
         minzoom: 6, maxzoom: 11, filter: ['==', ['get', 'level'], 'province'],
-        layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 13 },
+        layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 13, 'text-padding': 60 },
         paint: { 'text-color': '#6b6257', ...labelHalo },
       },
       {
         id: 'boundary-label-ward', type: 'symbol', source: 'boundaries', 'source-layer': 'boundaries',
         minzoom: 11, filter: ['==', ['get', 'level'], 'ward'],
-        layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 12 },
+        layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 12, 'text-padding': 40 },
         paint: { 'text-color': '#8a7f72', ...labelHalo },
       },
       {
@@ -164,6 +164,8 @@ export function buildStyle() {
       },
     ],
   };
+  if (!withSources) style.layers = style.layers.filter((l) => l['source-layer'] !== 'sources');
+  return style;
 }
 
 /* The devices layer and its source, added on demand (3 500 devices sit mostly at their facilities,
@@ -182,4 +184,31 @@ export function addDevices(map) {
       'circle-translate': [10, -10],
     },
   }, 'facilities-label');
+}
+
+export const RECEPTOR_COLOR = '#00897b';
+
+/* Sensitive sites (schools, hospitals, markets ...), added on demand. */
+export function addReceptors(map) {
+  if (map.getSource('receptors')) return;
+  map.addSource('receptors', { type: 'vector', url: apiUrl('/tiles/receptors.json') });
+  map.addLayer({
+    id: 'receptors-point', type: 'circle', source: 'receptors', 'source-layer': 'receptors',
+    filter: NOT_CLUSTER,
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 3, 15, 6],
+      'circle-color': RECEPTOR_COLOR,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.5,
+    },
+  }, map.getLayer('sources-point') ? 'sources-point' : 'facilities-selected');
+  map.addLayer({
+    id: 'receptors-label', type: 'symbol', source: 'receptors', 'source-layer': 'receptors', minzoom: 15,
+    filter: NOT_CLUSTER,
+    layout: {
+      'text-field': ['get', 'name'], 'text-font': [FONT_REGULAR], 'text-size': 11, 'text-offset': [0, 0.9],
+      'text-anchor': 'top', 'text-optional': true,
+    },
+    paint: { 'text-color': '#00695c', ...labelHalo },
+  }, 'facilities-selected');
 }

@@ -3,7 +3,7 @@
  * and devices (items?facility_id=), and, when the server has those collections, its authorizations
  * and inspections. Opening it sets the page address to #facilities/{id}, the facility's deep link.
  */
-import { item, items } from '../api.js';
+import { getJSON, item, items } from '../api.js';
 import { CATEGORY_COLORS } from '../config.js';
 import { DEFAULT_ZONE, wgs84ToVn2000TM, zoneByEpsg } from '../geo/vn2000.js';
 import { formatNumber, onLanguageChange, t, tv } from '../i18n.js';
@@ -82,7 +82,10 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
       row(t('panel.address'), p.address),
       row(t('panel.ward'), p.ward),
       row(t('panel.legacy'), legacy),
-      row(t('panel.organization'), p.organization),
+      row(t('panel.organization'), p.organization,
+        current.organization ? el('div', { class: 'muted small' },
+          [current.organization.tax_code && `${t('panel.taxcode')} ${current.organization.tax_code}`, current.organization.address,
+            current.organization.phone, current.organization.legal_representative].filter(Boolean).join(' · ')) : null),
       row(t('panel.contact'), [p.contact_name, p.contact_phone, p.contact_email].filter(Boolean).join(' · ')),
       row(t('panel.owner'), p.record_owner ? t(`panel.owner.${p.record_owner}`) : null),
       'max_category' in p ? row(t('panel.maxcat'), categoryBadge(p.max_category)) : null,
@@ -90,11 +93,11 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
         ? row(t('panel.aggcat', { aod: formatNumber(p.aggregate_a_over_d, p.aggregate_a_over_d < 10 ? 3 : 1) }),
           categoryBadge(p.aggregate_category))
         : null,
-      row(t('panel.position'), lon !== null
-        ? el('span', { class: 'mono' }, `${lat.toFixed(6)}° N, ${lon.toFixed(6)}° E`,
-          el('br'), `VN-2000 (EPSG:${zone.epsg}): X ${vn.x.toFixed(2)} Y ${vn.y.toFixed(2)}`)
+      lon !== null ? row(t('panel.position'), el('span', { class: 'mono' }, `${lat.toFixed(6)}° N, ${lon.toFixed(6)}° E`)) : null,
+      vn ? row(`VN-2000 (EPSG:${zone.epsg})`, el('span', { class: 'mono' }, `X ${vn.x.toFixed(2)}`, el('br'), `Y ${vn.y.toFixed(2)}`)) : null,
+      row(t('panel.updated'), p.updated_at
+        ? new Date(p.updated_at).toLocaleString(document.documentElement.lang, { timeZone: 'Asia/Ho_Chi_Minh' })
         : null),
-      row(t('panel.updated'), p.updated_at ? new Date(p.updated_at).toLocaleString(document.documentElement.lang) : null),
     );
 
     const sections = [header, dl,
@@ -113,7 +116,7 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
               el('td', null, categoryBadge(q.iaea_category, q.exemption_checked),
                 q.category_reason ? el('div', { class: 'muted small' }, q.category_reason) : null),
               el('td', null, tv('sstatus', q.status),
-                q.own_location ? el('div', { class: 'muted small' }, t('panel.ownlocation')) : null)))))
+                q.own_location ? el('div', { class: 'muted small' }, t('panel.ownlocation')) : null))))
           : el('p', { class: 'muted' }, t('panel.sources.none')),
         more(s)));
     }
@@ -168,25 +171,51 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
     render();
     try {
       const fid = { facility_id: id, limit: LIST_LIMIT };
-      const [facility, sources, devices, ...extra] = await Promise.all([
-        item('facilities', id),
+      const facility = await item('facilities', id);
+      const orgId = facility.properties.organization_id;
+      const [organization, sources, devices, ...extra] = await Promise.all([
+        // The licensee's details, where the server documents its organizations resource.
+        caps.has('/organizations') && orgId ? getJSON(`/organizations/${orgId}`).catch(() => null) : null,
         caps.hasCollection('sources') ? items('sources', fid) : null,
         caps.hasCollection('devices') ? items('devices', fid) : null,
         ...OPTIONAL_SECTIONS.map(([c]) => (caps.hasCollection(c) ? items(c, fid) : null)),
       ]);
       if (my !== seq) return;
       current = {
-        id, facility, sources, devices,
+        id, facility, organization, sources, devices,
         extra: Object.fromEntries(OPTIONAL_SECTIONS.map(([c], i) => [c, extra[i]])),
       };
       render();
-      if (fly && facility.geometry) {
-        map.flyTo({ center: facility.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), speed: 1.6 });
-      }
+      if (facility.geometry) reveal(facility.geometry.coordinates, fly);
     } catch (e) {
       if (my !== seq) return;
       current = { id, error: e.status === 404 ? t('panel.notfound', { id }) : t('app.error', { detail: e.message }) };
       render();
+    }
+  }
+
+  /* The part of the map the panel covers where it lies over the map (tablets: beside it, phones:
+   * below it), as a flyTo offset that keeps the facility in the part still visible. */
+  function coveredOffset() {
+    const m = map.getContainer().getBoundingClientRect();
+    const p = aside.getBoundingClientRect();
+    if (aside.hidden || p.left >= m.right || p.right <= m.left || p.top >= m.bottom) return [0, 0];
+    if (p.top > m.top + 8) return [0, -(m.bottom - p.top) / 2]; // bottom sheet
+    return [-(m.right - p.left) / 2, 0];
+  }
+
+  /* Fly to the facility (search, deep link), or pan only if the panel hides it (a click). */
+  function reveal(lonlat, fly) {
+    const offset = coveredOffset();
+    if (fly) {
+      map.flyTo({ center: lonlat, zoom: Math.max(map.getZoom(), 15), speed: 1.6, offset });
+      return;
+    }
+    const pt = map.project(lonlat);
+    const p = aside.getBoundingClientRect();
+    const m = map.getContainer().getBoundingClientRect();
+    if (offset.some((v) => v !== 0) && m.left + pt.x >= p.left && m.top + pt.y >= p.top) {
+      map.easeTo({ center: lonlat, offset, duration: 500 });
     }
   }
 

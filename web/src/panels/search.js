@@ -97,8 +97,7 @@ export function mountSearch(form, { map, openFacility }) {
       const [w, s, e, n] = r.bbox;
       map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom: 15, duration: 1200 });
     } else {
-      if (r.center) map.flyTo({ center: r.center, zoom: Math.max(map.getZoom(), 15), speed: 1.6 });
-      openFacility(r.id);
+      openFacility(r.id, { fly: true });
     }
   }
 
