@@ -307,6 +307,185 @@ static int64_t count_matched(query *q, db_conn *db, rm_error *err)
     return n > ITEMS_MAX_COUNT ? -1 : n;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Select the page out of the sorted ids of all matches. */
+static int page_of(const int64_t *all, size_t n, int64_t after, int64_t before, int64_t offset, int64_t limit,
+                   int64_t **page, size_t *npage, bool *more)
+{
+    size_t lo = 0, hi = n;
+    if (before) {
+        /* The last `limit` ids below before. */
+        size_t end = 0;
+        while (end < n && all[end] < before)
+            end++;
+        hi = end;
+        lo = end > (size_t)limit ? end - (size_t)limit : 0;
+        *more = lo > 0;
+    } else {
+        if (after) {
+            size_t a = 0, b = n;
+            while (a < b) {
+                size_t m = (a + b) / 2;
+                if (all[m] <= after)
+                    a = m + 1;
+                else
+                    b = m;
+            }
+            lo = a;
+        } else {
+            lo = (size_t)offset < n ? (size_t)offset : n;
+        }
+        hi = lo + (size_t)limit < n ? lo + (size_t)limit : n;
+        *more = hi < n;
+    }
+    *npage = hi - lo;
+    *page = malloc((*npage ? *npage : 1) * sizeof **page);
+    if (!*page)
+        return -1;
+    memcpy(*page, all + lo, *npage * sizeof **page);
+    return 0;
+}
+
+/* A query whose only condition is a bbox: the R*Tree gives the candidates, and its boxes (float32,
+ * rounded outwards) settle all but those on the edge of the bbox, which are checked on the exact
+ * lon/lat. Reading the index and sorting ids in C costs a few milliseconds where the SQL plan
+ * (materialise, sort, look every row up) costs tens on a big box: this is the map's hot path. */
+static int page_from_rtree(query *q, db_conn *db, int64_t after, int64_t before, int64_t offset, int64_t limit,
+                           int64_t **page, size_t *npage, bool *more, int64_t *matched, rm_error *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT pkid, xmin, xmax, ymin, ymax FROM %s WHERE xmin <= ?1 AND xmax >= ?2 "
+             "AND ymin <= ?3 AND ymax >= ?4", q->coll->rtree);
+    sqlite3_stmt *st = db_stmt(db, sql, err);
+    if (!st)
+        return -1;
+    const params_bbox *b = &q->bbox;
+    sqlite3_bind_double(st, 1, b->max_lon);
+    sqlite3_bind_double(st, 2, b->min_lon);
+    sqlite3_bind_double(st, 3, b->max_lat);
+    sqlite3_bind_double(st, 4, b->min_lat);
+    size_t n = 0, cap = 1024;
+    int64_t *all = malloc(cap * sizeof *all);
+    int64_t *edge = NULL;
+    size_t nedge = 0, edge_cap = 0;
+    int s;
+    while (all && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        bool inside = sqlite3_column_double(st, 1) >= b->min_lon && sqlite3_column_double(st, 2) <= b->max_lon &&
+                      sqlite3_column_double(st, 3) >= b->min_lat && sqlite3_column_double(st, 4) <= b->max_lat;
+        if (inside) {
+            if (n == cap) {
+                int64_t *x = realloc(all, 2 * cap * sizeof *all);
+                if (!x)
+                    break;
+                all = x;
+                cap *= 2;
+            }
+            all[n++] = id;
+        } else {
+            if (nedge == edge_cap) {
+                edge_cap = edge_cap ? 2 * edge_cap : 64;
+                int64_t *x = realloc(edge, edge_cap * sizeof *edge);
+                if (!x)
+                    break;
+                edge = x;
+            }
+            edge[nedge++] = id;
+        }
+    }
+    db_stmt_done(st);
+    int rc = -1;
+    if (!all) {
+        rm_error_set(err, 500, "Out of memory", "reading the spatial index");
+        goto cleanup;
+    }
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ?1 AND lon BETWEEN ?2 AND ?3 AND lat BETWEEN ?4 AND ?5",
+             q->coll->table);
+    for (size_t i = 0; i < nedge; i++) {
+        st = db_stmt(db, sql, err);
+        if (!st)
+            goto cleanup;
+        sqlite3_bind_int64(st, 1, edge[i]);
+        sqlite3_bind_double(st, 2, b->min_lon);
+        sqlite3_bind_double(st, 3, b->max_lon);
+        sqlite3_bind_double(st, 4, b->min_lat);
+        sqlite3_bind_double(st, 5, b->max_lat);
+        int hit = sqlite3_step(st) == SQLITE_ROW;
+        db_stmt_done(st);
+        if (hit) {
+            if (n == cap) {
+                int64_t *x = realloc(all, 2 * cap * sizeof *all);
+                if (!x)
+                    goto cleanup;
+                all = x;
+                cap *= 2;
+            }
+            all[n++] = edge[i];
+        }
+    }
+    qsort(all, n, sizeof *all, cmp_i64);
+    *matched = (int64_t)n;
+    if (page_of(all, n, after, before, offset, limit, page, npage, more) < 0) {
+        rm_error_set(err, 500, "Out of memory", "paging");
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    free(all);
+    free(edge);
+    return rc;
+}
+
+/* Any other query: the ids of the page from SQL (ordered by id, one more than asked). */
+static int page_from_sql(query *q, db_conn *db, int64_t after, int64_t before, int64_t offset, int64_t limit,
+                         int64_t **page, size_t *npage, bool *more, rm_error *err)
+{
+    buf sql = BUF_INIT;
+    buf_appendf(&sql, "SELECT t.id FROM %s WHERE %s", q->coll->from, q->where.len ? q->where.data : "1");
+    int nb = q->nbinds;
+    if (after)
+        buf_appendf(&sql, " AND t.id > ?%d ORDER BY t.id LIMIT ?%d", nb + 2, nb + 3);
+    else if (before)
+        buf_appendf(&sql, " AND t.id < ?%d ORDER BY t.id DESC LIMIT ?%d", nb + 2, nb + 3);
+    else
+        buf_appendf(&sql, " ORDER BY t.id LIMIT ?%d OFFSET ?%d", nb + 3, nb + 2);
+    sqlite3_stmt *st = query_prepare(q, db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, nb + 2, after ? after : before ? before : offset);
+    sqlite3_bind_int64(st, nb + 3, limit + 1);
+    int64_t *ids = malloc(sizeof *ids * (size_t)(limit + 1));
+    size_t n = 0;
+    int s;
+    while (ids && (s = sqlite3_step(st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    db_stmt_done(st);
+    if (!ids)
+        return rm_error_set(err, 500, "Out of memory", "paging");
+    if (s != SQLITE_DONE) {
+        free(ids);
+        return db_error(db, err, 500, "reading features");
+    }
+    *more = n > (size_t)limit;
+    if (*more)
+        n = (size_t)limit;
+    if (before) /* newest first from SQL: the page reads in ascending order */
+        for (size_t i = 0; i < n / 2; i++) {
+            int64_t t = ids[i];
+            ids[i] = ids[n - 1 - i];
+            ids[n - 1 - i] = t;
+        }
+    *page = ids;
+    *npage = n;
+    return 0;
+}
+
 static void timestamp_now(char out[32])
 {
     time_t t = time(NULL);
@@ -365,89 +544,65 @@ int api_items(http_request *req, rm_error *err)
     }
     if (query_from_request(&q, db, req, own, err) < 0)
         goto cleanup;
-    int64_t matched = count_matched(&q, db, err);
-    if (matched == -2)
-        goto cleanup;
 
-    /* Page query: one row more than asked tells whether a next (or previous) page exists. */
-    buf_puts(&sql, "SELECT ");
-    query_select_list(&q, &sql);
-    buf_appendf(&sql, " FROM %s WHERE %s", c->from, q.where.len ? q.where.data : "1");
-    int nb = q.nbinds;
-    if (after)
-        buf_appendf(&sql, " AND t.id > ?%d ORDER BY t.id LIMIT ?%d", nb + 2, nb + 3);
-    else if (before)
-        buf_appendf(&sql, " AND t.id < ?%d ORDER BY t.id DESC LIMIT ?%d", nb + 2, nb + 3);
-    else
-        buf_appendf(&sql, " ORDER BY t.id LIMIT ?%d OFFSET ?%d", nb + 3, nb + 2);
-    sqlite3_stmt *st = query_prepare(&q, db, sql.data, err);
-    if (!st)
-        goto cleanup;
-    sqlite3_bind_int64(st, nb + 2, after ? after : before ? before : offset);
-    sqlite3_bind_int64(st, nb + 3, limit + 1);
+    /* The page's ids first (one more than asked tells whether another page exists), then each row
+     * rendered by id: the derived properties are computed for the rows shown only. */
+    int64_t *page = NULL;
+    size_t npage = 0;
+    bool more = false;
+    int64_t matched = -1;
+    if (q.has_bbox && q.nconds == 1 && !q.bbox.crosses_antimeridian) {
+        if (page_from_rtree(&q, db, after, before, offset, limit, &page, &npage, &more, &matched, err) < 0)
+            goto cleanup;
+    } else {
+        matched = count_matched(&q, db, err);
+        if (matched == -2)
+            goto cleanup;
+        if (page_from_sql(&q, db, after, before, offset, limit, &page, &npage, &more, err) < 0)
+            goto cleanup;
+    }
 
-    /* Rows are written as they come; a `before` page comes newest first, so it is collected and
-     * written in ascending order afterwards. */
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);
     json_kv_str(&w, "type", "FeatureCollection");
     json_key(&w, "features");
     json_arr_begin(&w);
-    int64_t n = 0, first_id = 0, last_id = 0;
-    int64_t *ids = sensitive ? malloc(sizeof *ids * (size_t)limit) : NULL;
-    bool more = false;
-    buf *rows = NULL;
-    int nrows = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == limit) {
-            more = true;
-            break;
+    query qr;
+    query_init(&qr, c, vis, today);
+    query_and(&qr, "t.id = ?");
+    query_add_int(&qr, 0);
+    buf_puts(&sql, "SELECT ");
+    query_select_list(&qr, &sql);
+    buf_appendf(&sql, " FROM %s WHERE %s", c->from, qr.where.data);
+    int64_t n = 0;
+    for (size_t i = 0; i < npage; i++) {
+        qr.binds[qr.nbinds - 1].i = page[i];
+        sqlite3_stmt *st = query_prepare(&qr, db, sql.data, err);
+        if (!st) {
+            query_cleanup(&qr);
+            free(page);
+            goto cleanup;
         }
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (ids)
-            ids[n] = id;
-        if (before) {
-            rows = realloc(rows, sizeof *rows * (size_t)(nrows + 1));
-            buf_init(&rows[nrows]);
-            json_writer rw;
-            json_init(&rw, &rows[nrows]);
-            write_feature_row_crs(&rw, &q, st, out_crs);
-            json_obj_end(&rw);
-            nrows++;
-        } else {
-            write_feature_row_crs(&w, &q, st, out_crs);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW) {
+            write_feature_row_crs(&w, &qr, st, out_crs);
             json_obj_end(&w);
+            n++;
         }
-        if (n == 0)
-            first_id = id;
-        last_id = id;
-        n++;
-    }
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        db_error(db, err, 500, "reading features");
         db_stmt_done(st);
-        for (int i = 0; i < nrows; i++)
-            buf_free(&rows[i]);
-        free(rows);
-        free(ids);
-        goto cleanup;
-    }
-    db_stmt_done(st);
-    if (sensitive)
-        readlog_record(app_reads(app_state_of(req)), req, c->id, ids, (size_t)n);
-    free(ids);
-    if (before) {
-        for (int i = nrows - 1; i >= 0; i--) {
-            json_raw(&w, rows[i].data, rows[i].len);
-            buf_free(&rows[i]);
+        if (s != SQLITE_ROW && s != SQLITE_DONE) {
+            db_error(db, err, 500, "reading features");
+            query_cleanup(&qr);
+            free(page);
+            goto cleanup;
         }
-        free(rows);
-        int64_t t = first_id;
-        first_id = last_id;
-        last_id = t;
     }
+    query_cleanup(&qr);
+    int64_t first_id = npage ? page[0] : 0, last_id = npage ? page[npage - 1] : 0;
+    if (sensitive)
+        readlog_record(app_reads(app_state_of(req)), req, c->id, page, npage);
+    free(page);
     json_arr_end(&w);
 
     json_key(&w, "links");

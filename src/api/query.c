@@ -76,6 +76,7 @@ void query_add_text(query *q, const char *s)
  * before its values (query_and, then query_add_*). */
 void query_and(query *q, const char *sql)
 {
+    q->nconds++;
     if (q->where.len)
         buf_puts(&q->where, " AND ");
     buf_putc(&q->where, '(');

@@ -37,6 +37,7 @@ typedef struct query {
     bool has_bbox;
     params_bbox bbox;
     bool has_conditions;  /* anything beyond visibility */
+    int nconds;           /* conditions added (query_and), visibility and bbox included */
 } query;
 
 void query_init(query *q, const coll_def *coll, vis_class vis, int32_t today);

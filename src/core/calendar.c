@@ -344,7 +344,7 @@ int cal_parse_instant(const char *s, int date_minute, cal_minute *out)
     } else {
         return -1;
     }
-    char date[11];
+    char date[32];
     if (mo < 0 || d < 0)
         return -1;
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, mo, d);
@@ -380,10 +380,10 @@ static void format(cal_minute m, char out[32], bool utc)
     if (utc)
         m -= 7 * 60;
     int32_t day = day_floor(m);
-    int minute = (int)(m - (cal_minute)day * CAL_MINUTES_PER_DAY);
+    unsigned minute = (unsigned)(m - (cal_minute)day * CAL_MINUTES_PER_DAY) % CAL_MINUTES_PER_DAY;
     char date[11];
     date_format(day, date);
-    snprintf(out, 32, "%sT%02d:%02d:00%s", date, minute / 60, minute % 60, utc ? "Z" : "+07:00");
+    snprintf(out, 32, "%.10sT%02u:%02u:00%s", date, minute / 60 % 24, minute % 60, utc ? "Z" : "+07:00");
 }
 
 void cal_format_local(cal_minute m, char out[32]) { format(m, out, false); }

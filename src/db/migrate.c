@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "core/embed.h"
+#include "db/licensing.h"
 
 /* Number of a migration file name "sql/NNN_name.sql", or 0 when it is not one. */
 static int migration_number(const char *name)
@@ -162,7 +163,7 @@ int migrate_apply(db_conn *c, int to, int *applied, rm_error *err)
     }
     if (db_exec(c, "BEGIN", err) < 0)
         return -1;
-    if (load_nuclides(c, err) < 0) {
+    if (load_nuclides(c, err) < 0 || licensing_load_reference(c, err) < 0) {
         db_exec(c, "ROLLBACK", NULL);
         return -1;
     }
