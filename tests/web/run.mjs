@@ -411,7 +411,7 @@ try {
 
   await test('the deep link #facilities/ID opens that facility in a new page', async () => {
     const other = all.find((f) => f.id !== known.id && f.properties.device_count > 0) || all[1];
-    const p2 = await context.newPage(); // same browser session: signed in already
+    const p2 = await context.newPage(); // same browser context: signed in already
     watch(p2);
     await p2.goto(`${base}/map/#facilities/${other.id}`);
     await p2.locator('#facility-name').waitFor({ timeout: 30000 });
@@ -499,7 +499,10 @@ try {
     await signInForm(p4, users.viewer);
     await p4.waitForSelector('body[data-ready=true]', { timeout: 45000 });
     await idle(p4);
-    await p4.evaluate(() => window.radmap.openFacility(Number(location.hash.slice(12)) || 1));
+    // A facility the viewer may see, as the API answers the viewer.
+    const vt = await apiLogin(base, users.viewer.name, users.viewer.password);
+    const seen = await (await fetch(`${base}/collections/facilities/items?limit=1`, { headers: { Authorization: `Bearer ${vt}` } })).json();
+    await p4.evaluate((id) => window.radmap.openFacility(id), Number(seen.features[0].id));
     await p4.locator('#facility-name').waitFor({ timeout: 10000 });
     const leaked = urls.filter((u) => /sources|devices/.test(new URL(u).pathname));
     assert(leaked.length === 0, `a viewer's page requested ${leaked.join(', ')}`);

@@ -76,7 +76,7 @@ async function start() {
   mountAccount($('#account'), me, {
     onSignIn: async () => { if (await signIn({ closable: true })) location.reload(); },
   });
-  // A session that expires while the page is open: sign in again, then start afresh.
+  // A sign-in that expires while the page is open: sign in again, then start afresh.
   let renewing = false;
   window.addEventListener('radmap:unauthorized', async () => {
     if (renewing) return;

@@ -1,5 +1,5 @@
 /*
- * Signing in and out. The server keeps the session in an HttpOnly cookie that POST /auth/login sets
+ * Signing in and out. The server keeps the sign-in in an HttpOnly cookie that POST /auth/login sets
  * (SameSite=Strict), so every later request of the page, MapLibre's tile requests included, carries
  * it without this code ever touching the token. GET /auth/me says who the caller is and what it may
  * see (visibility: public, viewer, full); the map then asks /collections what to draw, so nothing
@@ -82,7 +82,7 @@ export function mountAccount(container, me, { onSignIn } = {}) {
         el('button', {
           type: 'button', class: 'tool', id: 'logout',
           onclick: async () => {
-            try { await postJSON('/auth/logout'); } catch { /* the session may have expired already */ }
+            try { await postJSON('/auth/logout'); } catch { /* the sign-in may have expired already */ }
             location.reload();
           },
         }, t('auth.logout')));
