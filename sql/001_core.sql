@@ -1,5 +1,7 @@
 -- 001_core: the register. Organizations (licensees), facilities with their practices, radioactive
 -- sources, radiation generators (devices) and the radionuclide reference table.
+-- Register ids are AUTOINCREMENT: an id is never reused after a delete, so a feature's audit history
+-- never mixes two records.
 -- Storage CRS is EPSG:4326. Point features keep lon/lat as REAL columns beside the geometry: the
 -- hot read paths (items, tiles, proximity) use them without decoding a blob; every writer sets both.
 -- Every register row says who owns it (record_owner: this department, or the national regulator
@@ -59,7 +61,7 @@ CREATE TABLE nuclide (
 );
 
 CREATE TABLE organization (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   tax_code TEXT,
   address TEXT,
@@ -78,7 +80,7 @@ CREATE TABLE organization (
 CREATE INDEX organization_tax_code ON organization(tax_code);
 
 CREATE TABLE facility (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   code TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   organization_id INTEGER REFERENCES organization(id),
@@ -122,7 +124,7 @@ CREATE INDEX facility_practice_by_practice ON facility_practice(practice, facili
 -- position, so one spatial index answers for every source; the trigger below moves the sources
 -- and devices that sit at a facility when the facility moves.
 CREATE TABLE source (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   nuclide TEXT NOT NULL REFERENCES nuclide(nuclide),
   form TEXT NOT NULL DEFAULT 'sealed' CHECK (form IN ('sealed','unsealed')),
@@ -152,7 +154,7 @@ CREATE INDEX source_nuclide ON source(nuclide);
 CREATE INDEX source_status ON source(status);
 
 CREATE TABLE device (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   type TEXT NOT NULL REFERENCES device_type(key),
   manufacturer TEXT,

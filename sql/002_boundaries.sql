@@ -2,7 +2,7 @@
 -- area. Wards and provinces were redrawn on 1 July 2025, so every boundary carries the period it was
 -- valid (valid_to NULL: still valid).
 CREATE TABLE boundary (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   name_en TEXT,
   level TEXT NOT NULL CHECK (level IN ('country','province','ward','other')),

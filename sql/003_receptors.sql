@@ -4,7 +4,7 @@
 -- generator. Like the other point layers they keep lon/lat beside the geometry (every writer sets
 -- both) and are counted in layer_stat by triggers.
 CREATE TABLE receptor (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN ('school','kindergarten','hospital','market',
     'water_intake','stadium','shopping_centre','religious_site','other')),

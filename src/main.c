@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "db/audit.h"
+#include "db/backup.h"
 #include "db/users.h"
 #include "api/state.h"
 #include "db/db.h"
@@ -17,6 +19,7 @@
 #include "db/migrate.h"
 #include "http/http.h"
 #include "io/import.h"
+#include "io/sandbox.h"
 
 static const char usage[] =
     "usage: radmap COMMAND ...\n"
@@ -27,16 +30,25 @@ static const char usage[] =
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
     "      [--public on|off] [--read-quota 200000] [--query-budget-ms 10000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
-    "      serve the register over HTTP until SIGINT or SIGTERM\n"
+    "      [--tls-cert FILE --tls-key FILE] [--access-log FILE|-|off] [--max-per-ip N]\n"
+    "      serve the register over HTTP (HTTPS with a certificate) until SIGINT or SIGTERM\n"
     "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
-    "      [--source-label TEXT] [--dry-run]\n"
-    "      read a GIS file (GeoJSON, TopoJSON, GeoPackage, Shapefile, CSV, KML, XLSX) into layer L\n"
+    "      [--mapping FILE] [--save-mapping FILE] [--dry-run] [--skip-invalid] [--report FILE]\n"
+    "      [--upsert-by code|legacy_id|external_ref] [--legacy-system NAME] [--record-owner department|varans]\n"
+    "      [--user NAME] [--source-layer NAME] [--all-layers] [--encoding CP1258] [--source-label TEXT] [--quiet]\n"
+    "      read a GIS file (CSV, XLSX, Shapefile, GeoPackage, KML, GeoJSON, TopoJSON) into layer L:\n"
+    "      facilities, sources, devices, receptors, boundaries, authorizations\n"
     "  radmap user add DB NAME --role ROLE [--password-stdin] [--read-only] [--days N]\n"
     "      create a user; prints a bearer token once, alone on the last line\n"
     "  radmap user list DB | disable DB NAME | enable DB NAME | set-role DB NAME ROLE\n"
     "  radmap user token DB NAME [--read-only] [--days N]   a new bearer token for NAME\n"
     "  radmap audit verify DB\n"
     "      check the audit trail's hash chain; exit 1 when a row was changed or removed\n"
+    "  radmap backup DB OUT\n"
+    "      a consistent copy of DB (also while it is served and written), checked, in one file\n"
+    "  radmap restore BACKUP DB\n"
+    "      check BACKUP (integrity, audit chain, schema) and put it in place of DB; the current DB is\n"
+    "      kept as DB.before-restore-TIME; a server running on DB sees the change at once\n"
     "  radmap version\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -197,9 +209,9 @@ static int cmd_serve(int argc, char **argv)
         .public_url = NULL, .max_body_bytes = 10u << 20, .connection_timeout_s = 30, .max_connections = 1024,
         .tile_cache_bytes = (size_t)256 << 20, .cluster_maxzoom = 12, .cluster_cell = 512,
         .tile_cache_control = NULL, .authorize = auth_authorize, .public_access = false, .job_threads = 2,
-        .read_quota_rows = 200000, .query_budget_ms = 10000,
+        .read_quota_rows = 200000, .query_budget_ms = 10000, .route_limits = api_route_limits,
     };
-    char tile_cc[64];
+    char tile_cc[64], tile_cc_private[64];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -214,7 +226,17 @@ static int cmd_serve(int argc, char **argv)
             cfg.tiles_dir = v, i++;
         else if (strcmp(a, "--public-url") == 0 && v)
             cfg.public_url = v, i++;
-        else if (strcmp(a, "--public") == 0 && v && (strcmp(v, "on") == 0 || strcmp(v, "off") == 0))
+        else if (strcmp(a, "--tls-cert") == 0 && v)
+            cfg.tls_cert_path = v, cfg.tls = true, i++;
+        else if (strcmp(a, "--tls-key") == 0 && v)
+            cfg.tls_key_path = v, cfg.tls = true, i++;
+        else if (strcmp(a, "--access-log") == 0 && v)
+            cfg.access_log = v, i++;
+        else if (strcmp(a, "--max-per-ip") == 0) {
+            if (opt_long(a, v, 0, 100000, &n) < 0)
+                return 2;
+            cfg.max_per_ip = (int)n, i++;
+        } else if (strcmp(a, "--public") == 0 && v && (strcmp(v, "on") == 0 || strcmp(v, "off") == 0))
             cfg.public_access = strcmp(v, "on") == 0, i++;
         else if (strcmp(a, "--port") == 0) {
             if (opt_long(a, v, 0, 65535, &n) < 0)
@@ -260,12 +282,16 @@ static int cmd_serve(int argc, char **argv)
             if (opt_long(a, v, 0, 31536000, &n) < 0)
                 return 2;
             snprintf(tile_cc, sizeof tile_cc, "public, max-age=%ld", n);
-            cfg.tile_cache_control = n ? tile_cc : NULL, i++;
+            snprintf(tile_cc_private, sizeof tile_cc_private, "private, max-age=%ld", n);
+            cfg.tile_cache_control = n ? tile_cc : NULL;
+            cfg.tile_cache_control_private = n ? tile_cc_private : NULL, i++;
         } else
             return usage_error("unknown or incomplete option %s for serve", a);
     }
     if (!cfg.db_path)
         return usage_error("serve needs --db DB%s", "");
+    if (cfg.tls && (!cfg.tls_cert_path || !cfg.tls_key_path))
+        return usage_error("HTTPS needs both --tls-cert FILE and --tls-key FILE%s", "");
     if (cfg.threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         cfg.threads = cores > 0 ? (int)cores : 2;
@@ -280,9 +306,15 @@ static int cmd_serve(int argc, char **argv)
     /* Bring the schema up to date before serving (DESIGN §6); the figures come from layer_stat,
      * kept by triggers, so start-up reads no table. */
     if (db_open(cfg.db_path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0) {
-        fprintf(stderr, "radmap: cannot serve %s: %s\n", cfg.db_path, err.detail);
-        db_close(c);
-        return 1;
+        /* A register this process may not write (permissions, a read-only file system) is served
+         * read-only when its schema is current: reads go on, writes answer 503. */
+        if (!c || sqlite3_db_readonly(db_sqlite(c), "main") != 1 || migrate_version(c) != migrate_latest()) {
+            fprintf(stderr, "radmap: cannot serve %s: %s\n", cfg.db_path, err.detail);
+            db_close(c);
+            return 1;
+        }
+        fprintf(stderr, "radmap: warning: %s cannot be written; serving it read-only (writes answer 503)\n",
+                cfg.db_path);
     }
     sqlite3_stmt *st = db_stmt(c, "SELECT layer, feature_count FROM layer_stat ORDER BY layer", &err);
     fprintf(stderr, "radmap: serving %s:", cfg.db_path);
@@ -304,11 +336,22 @@ static int cmd_serve(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
+/* The OS user running the command (audit rows of imports and merges). */
+static const char *os_user(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_name && *pw->pw_name)
+        return pw->pw_name;
+    const char *u = getenv("USER");
+    return u && *u ? u : "import";
+}
+
 static int cmd_import(int argc, char **argv)
 {
-    const char *path = NULL, *file = NULL;
+    const char *path = NULL, *file = NULL, *report = NULL;
     import_options opt = {0};
-    opt.progress = isatty(2);
+    opt.progress = progress_auto();
+    opt.user = os_user();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -322,8 +365,32 @@ static int cmd_import(int argc, char **argv)
             opt.maps[opt.nmaps++] = v, i++;
         else if (strcmp(a, "--set") == 0 && v && strchr(v, '=') && opt.ndefaults < IMPORT_MAX_MAPS)
             opt.defaults[opt.ndefaults++] = v, i++;
+        else if (strcmp(a, "--mapping") == 0 && v)
+            opt.mapping_file = v, i++;
+        else if (strcmp(a, "--save-mapping") == 0 && v)
+            opt.save_mapping = v, i++;
+        else if (strcmp(a, "--source-layer") == 0 && v)
+            opt.source_layer = v, i++;
+        else if (strcmp(a, "--encoding") == 0 && v)
+            opt.encoding = v, i++;
+        else if (strcmp(a, "--user") == 0 && v)
+            opt.user = v, i++;
+        else if (strcmp(a, "--legacy-system") == 0 && v)
+            opt.legacy_system = v, i++;
+        else if (strcmp(a, "--record-owner") == 0 && v)
+            opt.record_owner = v, i++;
+        else if (strcmp(a, "--upsert-by") == 0 && v)
+            opt.upsert_by = v, i++;
+        else if (strcmp(a, "--report") == 0 && v)
+            report = v, i++;
+        else if (strcmp(a, "--all-layers") == 0)
+            opt.all_layers = 1;
         else if (strcmp(a, "--dry-run") == 0)
             opt.dry_run = 1;
+        else if (strcmp(a, "--skip-invalid") == 0)
+            opt.skip_invalid = 1;
+        else if (strcmp(a, "--quiet") == 0)
+            opt.progress = PROGRESS_OFF;
         else if (a[0] == '-')
             return usage_error("unknown or incomplete option %s for import", a);
         else if (!path)
@@ -342,17 +409,45 @@ static int cmd_import(int argc, char **argv)
     rm_error err = {0};
     db_conn *c = NULL;
     import_report rep;
+    memset(&rep, 0, sizeof rep);
     int rc = 1;
     if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
         import_file(c, file, &opt, &rep, &err) < 0) {
         fprintf(stderr, "radmap: import failed, nothing written: %s\n", err.detail);
         goto done;
     }
-    printf("radmap: %s: %ld rows read, %ld %s, %ld skipped (no geometry, wrong type or no name)\n", file,
-           rep.rows_read, rep.rows_written, opt.dry_run ? "valid (dry run: nothing written)" : "imported",
-           rep.rows_invalid);
-    rc = 0;
+    for (const char *p = rep.notes.data; p && *p;) {
+        const char *e = strchr(p, '\n');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        fprintf(stderr, "radmap: note: %.*s\n", n, p);
+        p = e ? e + 1 : p + n;
+    }
+    if (rep.nissues) {
+        FILE *rf = report ? fopen(report, "w") : stdout;
+        if (!rf) {
+            fprintf(stderr, "radmap: cannot write the report to %s\n", report);
+        } else {
+            import_report_csv(&rep, rf);
+            if (report) {
+                fclose(rf);
+                fprintf(stderr, "radmap: report of the %ld refused rows written to %s\n", rep.rows_invalid, report);
+            }
+        }
+    }
+    const char *what = rep.committed ? "imported" : opt.dry_run ? "valid (dry run: nothing written)"
+                                                                : "valid, but nothing written";
+    printf("radmap: %s: %ld rows read, %ld %s (%ld created, %ld updated), %ld refused; import %s\n", file,
+           rep.rows_read, rep.rows_created + rep.rows_updated, what, rep.rows_created, rep.rows_updated,
+           rep.rows_invalid, rep.import_id);
+    if (rep.organizations_created || rep.wards_from_crosswalk)
+        printf("radmap: %ld organizations created, %ld 2025 wards taken from the crosswalk\n",
+               rep.organizations_created, rep.wards_from_crosswalk);
+    if (rep.rows_invalid && !rep.committed && !opt.dry_run)
+        fprintf(stderr, "radmap: %ld rows are invalid, so nothing was written (see the report); fix them, or import "
+                "the valid rows with --skip-invalid\n", rep.rows_invalid);
+    rc = rep.rows_invalid && !rep.committed ? 1 : 0;
 done:
+    import_report_free(&rep);
     db_close(c);
     return rc;
 }
@@ -517,13 +612,52 @@ static int cmd_audit(int argc, char **argv)
     if (db_open(path, DB_READONLY, &c, &err) < 0 || audit_verify(c, &rep, &err) < 0) {
         fprintf(stderr, "radmap: audit verify failed: %s\n", err.detail);
     } else if (rep.first_bad_id) {
-        printf("radmap: audit trail BROKEN after %lld intact rows: %s\n", (long long)rep.rows - 1, rep.problem);
+        printf("radmap: audit trail BROKEN: %s\n", rep.problem);
     } else {
         printf("radmap: audit trail intact: %lld rows, hash chain verified\n", (long long)rep.rows);
         rc = 0;
     }
     db_close(c);
     return rc;
+}
+
+static void print_backup_info(const char *path, const backup_info *bi)
+{
+    printf("radmap: %s: %lld bytes, schema version %d, %lld audit rows (hash chain intact)%s%s\n", path,
+           (long long)bi->bytes, bi->schema_version, (long long)bi->audit_rows, bi->sha256[0] ? ", sha256 " : "",
+           bi->sha256);
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (argc != 2 || argv[0][0] == '-' || argv[1][0] == '-')
+        return usage_error("usage: radmap backup DB OUT%s", "");
+    rm_error err = {0};
+    backup_info bi;
+    if (backup_create(argv[0], argv[1], &bi, &err) < 0) {
+        fprintf(stderr, "radmap: backup failed, %s not written: %s\n", argv[1], err.detail);
+        return 1;
+    }
+    print_backup_info(argv[1], &bi);
+    return 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    if (argc != 2 || argv[0][0] == '-' || argv[1][0] == '-')
+        return usage_error("usage: radmap restore BACKUP DB%s", "");
+    rm_error err = {0};
+    backup_info bi;
+    char saved[4096];
+    if (backup_restore(argv[0], argv[1], saved, sizeof saved, &bi, &err) < 0) {
+        fprintf(stderr, "radmap: restore failed, %s unchanged: %s\n", argv[1], err.detail);
+        return 1;
+    }
+    if (saved[0])
+        printf("radmap: the database it replaced is kept as %s\n", saved);
+    printf("radmap: %s restored from %s\n", argv[1], argv[0]);
+    print_backup_info(argv[1], &bi);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -543,8 +677,14 @@ int main(int argc, char **argv)
         rc = cmd_user(argc - 2, argv + 2);
     else if (strcmp(cmd, "import") == 0)
         rc = cmd_import(argc - 2, argv + 2);
+    else if (strcmp(cmd, "parse-worker") == 0)
+        rc = sandbox_worker_main(argc - 2, argv + 2); /* internal: the import's sandboxed file reader */
     else if (strcmp(cmd, "serve") == 0)
         rc = cmd_serve(argc - 2, argv + 2);
+    else if (strcmp(cmd, "backup") == 0)
+        rc = cmd_backup(argc - 2, argv + 2);
+    else if (strcmp(cmd, "restore") == 0)
+        rc = cmd_restore(argc - 2, argv + 2);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("radmap 0.1 (schema %d)\n", migrate_latest());
         rc = 0;

@@ -11,6 +11,8 @@
 
 /* The routing table of `radmap serve`, terminated by a NULL pattern. */
 extern const http_route api_routes[];
+/* Limits of routes beyond the server's defaults (route_limits.c), terminated by a NULL pattern. */
+extern const http_route_limit api_route_limits[];
 
 /* The visibility class of the caller (DESIGN §5). */
 vis_class api_caller_class(http_request *req);
@@ -63,5 +65,38 @@ int api_nearest(http_request *req, rm_error *err);
 /* zones.c: cordons and dose-rate zones of a source; lost and stolen sources. */
 int api_source_zones(http_request *req, rm_error *err);
 int api_alerts(http_request *req, rm_error *err);
+/* Licensing (issue 5): procedures.c, calendar_api.c, dossiers.c, dossier_receive.c, licensing_steps.c,
+ * licensing_import.c, licensing_attach.c, licensing_forms.c, authorizations.c, inspection_plans.c, stats.c. */
+int api_procedures(http_request *req, rm_error *err);
+int api_procedure(http_request *req, rm_error *err);
+int api_procedure_create(http_request *req, rm_error *err);
+int api_procedure_version(http_request *req, rm_error *err);
+int api_calendar(http_request *req, rm_error *err);
+int api_calendar_put(http_request *req, rm_error *err);
+int api_dossiers(http_request *req, rm_error *err);
+int api_dossier(http_request *req, rm_error *err);
+int api_dossier_create(http_request *req, rm_error *err);
+int api_dossier_import(http_request *req, rm_error *err);
+int api_dossier_steps(http_request *req, rm_error *err);
+int api_dossier_step_add(http_request *req, rm_error *err);
+int api_dossier_attachments(http_request *req, rm_error *err);
+int api_dossier_attachment(http_request *req, rm_error *err);
+int api_dossier_attachment_add(http_request *req, rm_error *err);
+int api_dossier_receipt_form(http_request *req, rm_error *err);
+int api_dossier_control_slip(http_request *req, rm_error *err);
+int api_dossier_extension_letter(http_request *req, rm_error *err);
+int api_dossier_result(http_request *req, rm_error *err);
+int api_dossier_result_record(http_request *req, rm_error *err);
+int api_authorization_import(http_request *req, rm_error *err);
+int api_authorization_status(http_request *req, rm_error *err);
+int api_inspection_plan(http_request *req, rm_error *err);
+int api_inspection_plan_save(http_request *req, rm_error *err);
+int api_stats_one_stop(http_request *req, rm_error *err);
+int api_stats_register(http_request *req, rm_error *err);
+/* inspections.c: the inspections collection's editing routes, for inspectors. */
+int api_inspection_create(http_request *req, rm_error *err);
+int api_inspection_replace(http_request *req, rm_error *err);
+int api_inspection_patch(http_request *req, rm_error *err);
+int api_inspection_delete(http_request *req, rm_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "api/auth.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,8 @@ int auth_authorize(http_request *req, const http_route *route, rm_error *err)
     }
     if (auth_resolve(req, err) < 0)
         return -1;
-    bool write = req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS;
+    bool write = req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS &&
+                 !(route->roles & R_QUERY);
     if (!req->user_id) {
         if ((route->roles & R_PUBLIC) && req->config->public_access && !write)
             return 0;
@@ -133,29 +135,45 @@ int auth_authorize(http_request *req, const http_route *route, rm_error *err)
 
 /* ---- failed-login throttle ---- */
 
-#define THROTTLE_SLOTS 1024
+#define THROTTLE_BUCKETS 1024
+#define THROTTLE_WAYS 8
 
 typedef struct throttle_slot {
     char name[USERS_NAME_MAX + 1];
     int failures;
     time_t until;
+    time_t last;
 } throttle_slot;
 
-static throttle_slot throttle[THROTTLE_SLOTS];
+/* Process-wide by nature (failed sign-ins of a name from any connection), behind its own lock. */
+static throttle_slot throttle[THROTTLE_BUCKETS][THROTTLE_WAYS];
 static pthread_mutex_t throttle_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The slot of name: its own, else the free or least recently used one of its bucket. A name is
+ * forgotten only when THROTTLE_WAYS other names of its bucket failed after it, which an attacker
+ * cannot aim for without knowing the key. */
 static throttle_slot *throttle_find(const char *name)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    throttle_slot *s = &throttle[h % THROTTLE_SLOTS];
-    if (strcmp(s->name, name) != 0) {
-        /* A slot shared by two names is reset: the throttle can forget, never lock out a stranger. */
-        memset(s, 0, sizeof *s);
-        snprintf(s->name, sizeof s->name, "%s", name);
+    static uint64_t key;
+    if (!key) {
+        uint64_t k;
+        randombytes_buf(&k, sizeof k);
+        key = k | 1;
     }
-    return s;
+    uint64_t h = key;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    throttle_slot *b = throttle[h % THROTTLE_BUCKETS], *victim = &b[0];
+    for (int i = 0; i < THROTTLE_WAYS; i++) {
+        if (strcmp(b[i].name, name) == 0)
+            return &b[i];
+        if (b[i].last < victim->last)
+            victim = &b[i];
+    }
+    memset(victim, 0, sizeof *victim);
+    snprintf(victim->name, sizeof victim->name, "%s", name);
+    victim->last = time(NULL);
+    return victim;
 }
 
 /* Seconds to wait before name may try again (0: now). */
@@ -172,6 +190,7 @@ static void throttle_record(const char *name, bool ok)
 {
     pthread_mutex_lock(&throttle_mu);
     throttle_slot *s = throttle_find(name);
+    s->last = time(NULL);
     if (ok) {
         s->failures = 0;
         s->until = 0;

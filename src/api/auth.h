@@ -23,6 +23,8 @@
 #define R_USERS (R_VIEWER | R_INSPECTOR | R_PLANNER | R_COUNTER | R_LICENSING | R_LEADER | R_ADMIN)
 #define R_READERS (R_PUBLIC | R_USERS)
 #define R_OPEN (1u << 30)      /* no authentication at all (landing page, login, the web map's files) */
+#define R_QUERY (1u << 29)     /* a POST that only reads (an area query): allowed to read-only tokens and,
+                                * with R_PUBLIC, to anonymous callers */
 
 #define AUTH_COOKIE "radmap_session"
 #define AUTH_SESSION_TTL_S (12 * 3600)

@@ -32,14 +32,10 @@
 
 void add_error(edit_errors *e, const char *field, const char *fmt, ...)
 {
-    if (e->n >= EDIT_MAX_ERRORS)
-        return;
-    snprintf(e->field[e->n], sizeof e->field[0], "%s", field);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->reason[e->n], sizeof e->reason[0], fmt, ap);
+    validate_vadd(e, field, fmt, ap);
     va_end(ap);
-    e->n++;
 }
 
 int reply_invalid(http_request *req, const edit_errors *e)
@@ -72,153 +68,12 @@ int reply_invalid(http_request *req, const edit_errors *e)
     return 0;
 }
 
-/* UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-static bool in_values(db_conn *db, const coll_field *f, const char *v, buf *list)
-{
-    bool found = false;
-    if (f->values) {
-        for (const char *const *p = f->values; *p; p++) {
-            if (strcmp(*p, v) == 0)
-                found = true;
-            buf_appendf(list, "%s%s", list->len ? ", " : "", *p);
-        }
-        return found;
-    }
-    sqlite3_stmt *st = db_stmt(db, f->values_sql, NULL);
-    int n = 0;
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        if (k && strcmp(k, v) == 0)
-            found = true;
-        if (k && n++ < 60)
-            buf_appendf(list, "%s%s", list->len ? ", " : "", k);
-    }
-    db_stmt_done(st);
-    return found;
-}
-
 void check_field(db_conn *db, const coll_field *f, json_t *v, int32_t today, edit_errors *e)
 {
-    switch (f->type) {
-    case PROP_TEXT: {
-        if (!json_is_string(v)) {
-            add_error(e, f->name, "must be a string");
-            return;
-        }
-        const char *s = json_string_value(v);
-        if (f->required && !*s) {
-            add_error(e, f->name, "must not be empty");
-            return;
-        }
-        if (f->max_len && utf8_chars(s) > (size_t)f->max_len) {
-            add_error(e, f->name, "is longer than %d characters", f->max_len);
-            return;
-        }
-        for (const char *p = s; *p; p++)
-            if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') {
-                add_error(e, f->name, "must not contain control characters");
-                return;
-            }
-        if (f->values || f->values_sql) {
-            buf list = BUF_INIT;
-            if (!in_values(db, f, s, &list))
-                add_error(e, f->name, "'%.60s' is not a known value; allowed: %.180s", s, list.data ? list.data : "");
-            buf_free(&list);
-        }
-        if (f->rule == RULE_DATE_NOT_FUTURE) {
-            int32_t d;
-            if (date_parse(s, &d) < 0)
-                add_error(e, f->name, "must be a date YYYY-MM-DD");
-            else if (d > today)
-                add_error(e, f->name, "must not be in the future");
-        } else if (f->rule == RULE_EMAIL) {
-            const char *at = strchr(s, '@');
-            if (*s && (!at || at == s || !strchr(at, '.') || strchr(s, ' ')))
-                add_error(e, f->name, "is not an e-mail address");
-        } else if (f->rule == RULE_CODE) {
-            for (const char *p = s; *p; p++)
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                      strchr("-_./", *p))) {
-                    add_error(e, f->name, "may hold only letters, digits and - _ . /");
-                    break;
-                }
-        }
-        return;
-    }
-    case PROP_INT: {
-        double d;
-        if (json_is_integer(v))
-            d = (double)json_integer_value(v);
-        else if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v))
-            d = json_real_value(v);
-        else {
-            add_error(e, f->name, "must be a whole number");
-            return;
-        }
-        if (d < f->min || d > f->max) {
-            add_error(e, f->name, "must be from %.0f to %.0f", f->min, f->max);
-            return;
-        }
-        if (f->ref_sql) {
-            sqlite3_stmt *st = db_stmt(db, f->ref_sql, NULL);
-            int found = 0;
-            if (st) {
-                sqlite3_bind_int64(st, 1, (int64_t)d);
-                found = sqlite3_step(st) == SQLITE_ROW;
-                db_stmt_done(st);
-            }
-            if (!found)
-                add_error(e, f->name, "%.0f does not exist", d);
-        }
-        return;
-    }
-    case PROP_REAL: {
-        if (!json_is_number(v)) {
-            add_error(e, f->name, "must be a number");
-            return;
-        }
-        double d = json_number_value(v);
-        if (!isfinite(d) || d < f->min || d > f->max)
-            add_error(e, f->name, "must be from %g to %g", f->min, f->max);
-        return;
-    }
-    case PROP_TEXT_LIST: {
-        if (!json_is_array(v)) {
-            add_error(e, f->name, "must be an array of strings");
-            return;
-        }
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) {
-            buf list = BUF_INIT;
-            if (!json_is_string(x))
-                add_error(e, f->name, "item %zu must be a string", i);
-            else if (!in_values(db, f, json_string_value(x), &list))
-                add_error(e, f->name, "'%.60s' is not a known value; allowed: %.180s", json_string_value(x),
-                          list.data ? list.data : "");
-            buf_free(&list);
-        }
-        return;
-    }
-    default:
-        return;
-    }
+    validate_field(db, f, v, today, NULL, e);
 }
 
-typedef struct point_in {
-    bool given;   /* geometry present and not null */
-    double lon, lat;
-} point_in;
-
-static void check_geometry(json_t *g, const crs_info *crs, const double area[4], point_in *pt, edit_errors *e)
+void check_geometry(json_t *g, const crs_info *crs, const double area[4], point_in *pt, edit_errors *e)
 {
     pt->given = false;
     if (!g || json_is_null(g))
@@ -250,44 +105,12 @@ static void check_geometry(json_t *g, const crs_info *crs, const double area[4],
         lon = x;
         lat = y;
     }
-    if (!isfinite(lon) || !isfinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-        add_error(e, "geometry", "coordinates must be longitude -180..180 and latitude -90..90 (CRS84)");
+    if (validate_point(lon, lat, area, e) < 0)
         return;
-    }
-    if (lon < area[0] || lon > area[2] || lat < area[1] || lat > area[3]) {
-        add_error(e, "geometry", "the point %.6f, %.6f is outside the service area %g,%g,%g,%g", lon, lat, area[0],
-                  area[1], area[2], area[3]);
-        return;
-    }
     pt->given = true;
     pt->lon = lon;
     pt->lat = lat;
 }
-
-/* Validate the properties object of a create or replace (merged, for a patch). */
-static void check_properties(db_conn *db, const coll_def *c, json_t *props, int32_t today, edit_errors *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(props, key, v) {
-        const coll_field *f = coll_field_find(c, key);
-        if (!f) {
-            if (!coll_prop_find(c, key))
-                add_error(e, key, "is not a property of %s", c->id);
-            continue; /* derived or read-only: ignored */
-        }
-        if (json_is_null(v)) {
-            if (f->required)
-                add_error(e, key, "is required");
-            continue;
-        }
-        check_field(db, f, v, today, e);
-    }
-    for (const coll_field *f = c->fields; f->name; f++)
-        if (f->required && !json_object_get(props, f->name))
-            add_error(e, f->name, "is required");
-}
-
 
 int if_match_version(http_request *req, int64_t *version)
 {
@@ -335,19 +158,6 @@ static json_t *parse_body(http_request *req, bool patch, rm_error *err)
         return NULL;
     }
     return j;
-}
-
-static void service_area(db_conn *db, double area[4])
-{
-    /* Viet Nam with its islands by default; an administrator sets meta.service_area. */
-    area[0] = 102.0, area[1] = 6.0, area[2] = 118.0, area[3] = 23.5;
-    sqlite3_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = 'service_area'", NULL);
-    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        double a[4];
-        if (sscanf((const char *)sqlite3_column_text(st, 0), "%lf,%lf,%lf,%lf", &a[0], &a[1], &a[2], &a[3]) == 4)
-            memcpy(area, a, sizeof a);
-    }
-    db_stmt_done(st);
 }
 
 /* Current writable values of row id as a JSON object (for PATCH), with record_owner and version. */
@@ -532,7 +342,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         }
     }
     double area[4];
-    service_area(db, area);
+    validate_service_area(db, area);
     point_in pt = {0};
     if (op == OP_DELETE) {
         json_decref(current);
@@ -593,29 +403,18 @@ static int edit(http_request *req, edit_op op, rm_error *err)
             check_geometry(geom, in_crs, area, &pt, e);
         if (!pt.given && c->point_required && !e->n)
             add_error(e, "geometry", "a Point is required");
-        check_properties(db, c, props, today, e);
+        validate_properties(db, c, props, today, NULL, e);
         /* The same manufacturer, model and serial number on another active record. */
-        if (!e->n && c->serial_check_sql) {
-            const char *m = json_string_value(json_object_get(props, "manufacturer"));
-            const char *mo = json_string_value(json_object_get(props, "model"));
-            const char *sn = json_string_value(json_object_get(props, "serial_no"));
-            const char *status = json_string_value(json_object_get(props, "status"));
-            bool gone = status && (strcmp(status, "transferred") == 0 || strcmp(status, "disposed") == 0);
-            if (m && mo && sn && *sn && !gone) {
-                sqlite3_stmt *st = db_stmt(db, c->serial_check_sql, err);
-                if (!st)
-                    goto rollback;
-                sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, mo, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, sn, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 4, id);
-                int64_t other = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-                db_stmt_done(st);
-                if (other) {
-                    rm_error_set(err, 409, "Duplicate serial number", "serial number %s of %s %s is already used by "
-                                 "%s %lld", sn, m, mo, c->id, (long long)other);
-                    goto rollback;
-                }
+        if (!e->n) {
+            int64_t other = validate_serial_conflict(db, c, props, id, err);
+            if (other < 0)
+                goto rollback;
+            if (other) {
+                rm_error_set(err, 409, "Duplicate serial number", "serial number %s of %s %s is already used by "
+                             "%s %lld", json_string_value(json_object_get(props, "serial_no")),
+                             json_string_value(json_object_get(props, "manufacturer")),
+                             json_string_value(json_object_get(props, "model")), c->id, (long long)other);
+                goto rollback;
             }
         }
         if (e->n) {

@@ -78,6 +78,7 @@ static int parse_at(http_request *req, int32_t *today, rm_error *err)
 
 static void write_collection(json_writer *w, http_request *req, db_conn *db, const coll_def *c)
 {
+    vis_class vis = api_caller_class(req);
     json_obj_begin(w);
     json_kv_str(w, "id", c->id);
     json_kv_str(w, "title", c->title);
@@ -95,8 +96,18 @@ static void write_collection(json_writer *w, http_request *req, db_conn *db, con
     json_key(w, "bbox");
     json_arr_begin(w);
     json_arr_begin(w);
-    sqlite3_stmt *st = db_stmt(db, "SELECT min_lon, min_lat, max_lon, max_lat FROM layer_stat WHERE layer = ?", NULL);
     int have = 0;
+    pointindex *pi = vis < VIS_FULL && c->public_rows ? app_points(app_state_of(req), c) : NULL;
+    double box[4];
+    /* Below the full class the extent covers only the rows that class sees: an outlying hidden
+     * facility must not show through the box. */
+    if (pi && pointindex_ensure(pi, db, date_today(), NULL) == 0 && pointindex_extent(pi, vis, box)) {
+        for (int i = 0; i < 4; i++)
+            json_num(w, box[i]);
+        have = 1;
+    }
+    sqlite3_stmt *st = pi ? NULL : db_stmt(db, "SELECT min_lon, min_lat, max_lon, max_lat FROM layer_stat "
+                                               "WHERE layer = ?", NULL);
     if (st) {
         sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {

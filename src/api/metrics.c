@@ -1,6 +1,7 @@
 /*
- * metrics: GET /metrics in the Prometheus text exposition format (version 0.0.4): the tile
- * cache's counters and size, and the point snapshots' sizes.
+ * metrics: GET /metrics in the Prometheus text exposition format (version 0.0.4): the server's
+ * requests by route and status with latency histograms (http/metrics.h), waits for database locks
+ * and for the writer, the tile cache's counters and size, and the point snapshots' sizes.
  */
 #include <stdio.h>
 
@@ -46,6 +47,28 @@ int api_metrics(http_request *req, rm_error *err)
         if (p)
             buf_appendf(b, "radmap_point_snapshot_points{layer=\"%s\"} %zu\n", c->id, pointindex_size(p));
     }
+    db_busy_stats busy;
+    db_busy_get_stats(&busy);
+    buf_appendf(b, "# HELP radmap_db_busy_waits_total Statements that waited for a lock held by another "
+                   "connection (a writer in another process, a checkpoint).\n"
+                   "# TYPE radmap_db_busy_waits_total counter\nradmap_db_busy_waits_total %llu\n",
+                (unsigned long long)busy.waits);
+    buf_appendf(b, "# HELP radmap_db_busy_wait_seconds_total Time spent waiting for those locks.\n"
+                   "# TYPE radmap_db_busy_wait_seconds_total counter\nradmap_db_busy_wait_seconds_total %.6f\n",
+                (double)busy.wait_us / 1e6);
+    buf_appendf(b, "# HELP radmap_db_busy_timeouts_total Statements that gave up waiting (answered 503).\n"
+                   "# TYPE radmap_db_busy_timeouts_total counter\nradmap_db_busy_timeouts_total %llu\n",
+                (unsigned long long)busy.timeouts);
+    uint64_t waits, wait_us;
+    app_writer_wait_stats(app, &waits, &wait_us);
+    buf_appendf(b, "# HELP radmap_db_writer_waits_total Writes that waited for another write of this server "
+                   "(one writer connection, DESIGN 2).\n"
+                   "# TYPE radmap_db_writer_waits_total counter\nradmap_db_writer_waits_total %llu\n",
+                (unsigned long long)waits);
+    buf_appendf(b, "# HELP radmap_db_writer_wait_seconds_total Time writes spent waiting for the writer.\n"
+                   "# TYPE radmap_db_writer_wait_seconds_total counter\nradmap_db_writer_wait_seconds_total %.6f\n",
+                (double)wait_us / 1e6);
+    http_metrics_write(req, b);
     req->no_etag = true;
     req->cache_control = "no-store";
     http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8");

@@ -303,3 +303,27 @@ size_t pointindex_size(pointindex *p)
     pthread_rwlock_unlock(&p->lock);
     return n;
 }
+
+int pointindex_extent(pointindex *p, vis_class vis, double box[4])
+{
+    uint32_t x0 = UINT32_MAX, y0 = UINT32_MAX, x1 = 0, y1 = 0;
+    pthread_rwlock_rdlock(&p->lock);
+    for (size_t i = 0; i < p->n; i++) {
+        const pt *e = &p->pts[i];
+        if (vis < VIS_FULL && !(e->flags & FLAG_PUBLIC))
+            continue;
+        if (e->gx < x0) x0 = e->gx;
+        if (e->gx > x1) x1 = e->gx;
+        if (e->gy < y0) y0 = e->gy;
+        if (e->gy > y1) y1 = e->gy;
+    }
+    pthread_rwlock_unlock(&p->lock);
+    if (x0 > x1)
+        return 0;
+    double side = 2 * TILE_MERC_HALF_M / 268435456.0;
+    tile_merc_to_lonlat(-TILE_MERC_HALF_M + (double)x0 * side, TILE_MERC_HALF_M - (double)(y1 + 1) * side, &box[0],
+                        &box[1]);
+    tile_merc_to_lonlat(-TILE_MERC_HALF_M + (double)(x1 + 1) * side, TILE_MERC_HALF_M - (double)y0 * side, &box[2],
+                        &box[3]);
+    return 1;
+}

@@ -48,6 +48,9 @@ int pointindex_patch(pointindex *p, db_conn *db, double min_lon, double min_lat,
  * see categories. 0 or -1 (only on allocation failure). */
 int pointindex_tile_points(pointindex *p, const tile_id *t, vis_class vis, cluster_point **pts, size_t *n,
                            size_t *cap);
+/* The lon/lat extent of the points class vis may see (the snapshot must be built). 1 with box
+ * filled (rounded outwards to the snapshot's precision), 0 when there is none. */
+int pointindex_extent(pointindex *p, vis_class vis, double box[4]);
 /* Number of points in the snapshot (0 before it is built). */
 size_t pointindex_size(pointindex *p);
 

@@ -126,6 +126,8 @@ int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, 
     s->db = db;
     s->vis = vis;
     s->today = today;
+    s->attrs = true;
+    s->keep = SIZE_MAX;
     const coll_def *cs[PROX_MAX_LAYERS];
     int n = 0;
     if (parse_layers(layers_param, vis, cs, &n, err) < 0)
@@ -179,6 +181,7 @@ int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, 
 
 void prox_clear_hits(prox_search *s)
 {
+    s->nuncollected = 0;
     for (size_t i = 0; i < s->nhits; i++) {
         free(s->hits[i].name);
         free(s->hits[i].kind);
@@ -212,6 +215,37 @@ static int nuclide_index(prox_search *s, const char *name)
 
 /* ---- collecting --------------------------------------------------------------------------------- */
 
+prox_hit *prox_new_hit(prox_search *s, int li, int64_t id, const prox_dist *pd, rm_error *err)
+{
+    if (s->nhits == PROX_MAX_HITS) {
+        rm_error_set(err, 400, "Too many matches", "more than %d features match; narrow the area, the layers or "
+                     "the filters", PROX_MAX_HITS);
+        return NULL;
+    }
+    if (s->nhits == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        prox_hit *nh = realloc(s->hits, s->cap * sizeof *nh);
+        if (!nh)
+            abort();
+        s->hits = nh;
+    }
+    prox_hit *h = &s->hits[s->nhits++];
+    memset(h, 0, sizeof *h);
+    h->layer = li;
+    h->id = id;
+    h->distance_m = pd->d;
+    h->lo = pd->lo;
+    h->hi = pd->hi;
+    h->bearing_deg = pd->bearing_deg;
+    h->exact = pd->exact;
+    h->inside = pd->inside;
+    h->nuclide = -1;
+    h->activity_bq = NAN;
+    h->capacity = -1;
+    return h;
+}
+
+/* Candidates of layer li through SQL: the layer's query (visibility, filters) and the box. */
 static int collect_layer(prox_search *s, int li, const geo_box *box, prox_accept_fn accept, void *ctx,
                          rm_error *err)
 {
@@ -222,13 +256,13 @@ static int collect_layer(prox_search *s, int li, const geo_box *box, prox_accept
     int col = 3, c_cat = -1, c_nuc = -1, c_act = -1, c_rec = -1;
     const coll_prop *props[3] = {L->category, L->nuclide, L->activity};
     int *cols[3] = {&c_cat, &c_nuc, &c_act};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3 && s->attrs; i++)
         if (props[i]) {
             buf_puts(&sql, ", ");
             query_append_sql(q, &sql, props[i]->sql);
             *cols[i] = col++;
         }
-    if (L->receptor) {
+    if (L->receptor && s->attrs) {
         buf_puts(&sql, ", t.name, t.kind, t.capacity");
         c_rec = col;
     }
@@ -251,35 +285,17 @@ static int collect_layer(prox_search *s, int li, const geo_box *box, prox_accept
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         double lon = sqlite3_column_double(st, 1), lat = sqlite3_column_double(st, 2);
-        double d = 0, b = 0;
-        bool inside = false;
-        if (!accept(ctx, lon, lat, &d, &b, &inside))
+        prox_dist pd = {0};
+        if (!accept(ctx, lon, lat, &pd))
             continue;
-        if (s->nhits == PROX_MAX_HITS) {
-            rm_error_set(err, 400, "Too many matches", "more than %d features match; narrow the area, the layers "
-                         "or the filters", PROX_MAX_HITS);
+        prox_hit *h = prox_new_hit(s, li, sqlite3_column_int64(st, 0), &pd, err);
+        if (!h) {
             db_stmt_done(st);
             goto cleanup;
         }
-        if (s->nhits == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 256;
-            prox_hit *nh = realloc(s->hits, s->cap * sizeof *nh);
-            if (!nh)
-                abort();
-            s->hits = nh;
-        }
-        prox_hit *h = &s->hits[s->nhits++];
-        memset(h, 0, sizeof *h);
-        h->layer = li;
-        h->id = sqlite3_column_int64(st, 0);
         h->lon = lon;
         h->lat = lat;
-        h->distance_m = d;
-        h->bearing_deg = b;
-        h->inside = inside;
-        h->nuclide = -1;
-        h->activity_bq = NAN;
-        h->capacity = -1;
+        h->pos_known = true;
         if (c_cat >= 0 && sqlite3_column_type(st, c_cat) != SQLITE_NULL)
             h->category = sqlite3_column_int(st, c_cat);
         if (c_nuc >= 0)
@@ -315,22 +331,99 @@ int prox_collect(prox_search *s, const geo_box *box, prox_accept_fn accept, void
 
 typedef struct circle_ctx {
     double lon, lat, radius_m;
+    bool estimate; /* the distance estimate is valid for every candidate of the box */
 } circle_ctx;
 
-static bool accept_circle(void *ctx, double lon, double lat, double *d, double *b, bool *inside)
+static void circle_init(circle_ctx *c, double lon, double lat, double radius_m, bool boxed)
 {
-    circle_ctx *c = ctx;
-    geo_inverse(c->lon, c->lat, lon, lat, d, b);
-    *inside = *d <= c->radius_m;
-    return *inside;
+    c->lon = lon;
+    c->lat = lat;
+    c->radius_m = radius_m;
+    /* Candidates lie in the circle's box: at most sqrt(2) r from the centre. */
+    c->estimate = boxed && radius_m <= GEO_ESTIMATE_MAX_M / 1.5 && fabs(lat) <= GEO_ESTIMATE_MAX_LAT - 10;
+}
+
+/* Decide a candidate whose true position lies within half_m metres of (lon, lat). 1 inside, 0
+ * outside, -1 undecided (too near the edge: the exact position is needed). */
+static int circle_decide(const circle_ctx *c, double lon, double lat, double half_m, prox_dist *out)
+{
+    double d, e;
+    if (c->estimate) {
+        d = geo_distance_estimate(c->lon, c->lat, lon, lat);
+        e = geo_estimate_error_m(d + half_m) + half_m;
+    } else {
+        d = geo_distance(c->lon, c->lat, lon, lat);
+        e = half_m + 1e-9 * d;
+    }
+    if (d - e > c->radius_m)
+        return 0;
+    if (d + e <= c->radius_m && e > 0) {
+        out->d = d;
+        out->lo = d - e;
+        out->hi = d + e;
+        out->exact = false;
+        return 1;
+    }
+    if (half_m > 0)
+        return -1;
+    geo_inverse(c->lon, c->lat, lon, lat, &out->d, &out->bearing_deg);
+    out->lo = out->hi = out->d;
+    out->exact = true;
+    return out->d <= c->radius_m;
+}
+
+static bool accept_circle(void *ctx, double lon, double lat, prox_dist *out)
+{
+    return circle_decide(ctx, lon, lat, 0, out) == 1;
+}
+
+/* The row position of a hit seen only in the index. */
+static int read_position(prox_search *s, prox_hit *h, rm_error *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT lon, lat FROM %s WHERE id = ?", s->layers[h->layer].coll->table);
+    sqlite3_stmt *st = db_stmt(s->db, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, h->id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        h->lon = sqlite3_column_double(st, 0);
+        h->lat = sqlite3_column_double(st, 1);
+        h->pos_known = true;
+    }
+    db_stmt_done(st);
+    if (r == SQLITE_ROW)
+        return 0;
+    if (r == SQLITE_DONE)
+        return rm_error_set(err, 503, "Service Unavailable", "the register changed during the query; retry");
+    return db_error(s->db, err, 500, "reading a position");
+}
+
+/* Whether layer i is searched by walking its R*Tree: no per-row attribute is needed and every row
+ * is visible without a condition. */
+static bool walkable(const prox_search *s, int i) { return !s->attrs && s->layers[i].q.where.len == 0; }
+
+static int collect_circle(prox_search *s, const geo_box *box, circle_ctx *c, rm_error *err)
+{
+    for (int i = 0; i < s->nlayers; i++) {
+        int rc = walkable(s, i) ? prox_index_search(s, i, c->lon, c->lat, c->radius_m, s->keep, err)
+                                : collect_layer(s, i, box, accept_circle, c, err);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int prox_collect_circle(prox_search *s, double lon, double lat, double radius_m, rm_error *err)
 {
-    circle_ctx c = {lon, lat, radius_m};
+    s->center_lon = lon;
+    s->center_lat = lat;
     geo_box box;
     bool have = geo_circle_box(lon, lat, radius_m, &box);
-    return prox_collect(s, have ? &box : NULL, accept_circle, &c, err);
+    circle_ctx c;
+    circle_init(&c, lon, lat, radius_m, have);
+    return collect_circle(s, have ? &box : NULL, &c, err);
 }
 
 static int hit_cmp(const void *a, const void *b)
@@ -343,10 +436,80 @@ static int hit_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void prox_sort(prox_search *s)
+/* The k-th smallest (0-based) of v[0..n) by quickselect; v is reordered. */
+static double kth_smallest(double *v, size_t n, size_t k)
 {
-    if (s->nhits > 1)
-        qsort(s->hits, s->nhits, sizeof *s->hits, hit_cmp);
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (kk <= j)
+            hi = j;
+        else if (kk >= i)
+            lo = i;
+        else
+            return v[kk];
+    }
+    return v[kk];
+}
+
+int prox_exact(prox_search *s, prox_hit *h, rm_error *err)
+{
+    if (h->exact)
+        return 0;
+    if (!h->pos_known && read_position(s, h, err) < 0)
+        return -1;
+    /* Only circle searches leave estimates; their centre is the origin of the bounds. */
+    geo_inverse(s->center_lon, s->center_lat, h->lon, h->lat, &h->distance_m, &h->bearing_deg);
+    h->lo = h->hi = h->distance_m;
+    h->exact = true;
+    return 0;
+}
+
+int prox_top(prox_search *s, size_t limit, rm_error *err)
+{
+    size_t n = s->nhits;
+    if (limit > n)
+        limit = n;
+    if (limit == 0)
+        return 0;
+    /* At least `limit` hits lie within T of the centre; none beyond it can be among the first. */
+    double t = HUGE_VAL;
+    if (limit < n) {
+        double *his = malloc(n * sizeof *his);
+        if (!his)
+            abort();
+        for (size_t i = 0; i < n; i++)
+            his[i] = s->hits[i].hi;
+        t = kth_smallest(his, n, limit - 1);
+        free(his);
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->hits[i].lo <= t) {
+            prox_hit tmp = s->hits[m];
+            s->hits[m] = s->hits[i];
+            s->hits[i] = tmp;
+            m++;
+        }
+    for (size_t i = 0; i < m; i++)
+        if (prox_exact(s, &s->hits[i], err) < 0)
+            return -1;
+    qsort(s->hits, m, sizeof *s->hits, hit_cmp);
+    return 0;
 }
 
 /* ---- writing ------------------------------------------------------------------------------------ */
@@ -427,14 +590,34 @@ cleanup:
     return rc;
 }
 
+static int hit_ptr_cmp(const void *a, const void *b)
+{
+    return hit_cmp(*(const prox_hit *const *)a, *(const prox_hit *const *)b);
+}
+
 void prox_write_receptors(prox_search *s, bool with_bearing, json_writer *w)
 {
-    int n = 0;
-    json_arr_begin(w);
-    for (size_t i = 0; i < s->nhits && n < PROX_SUMMARY_RECEPTORS; i++) {
-        const prox_hit *h = &s->hits[i];
+    prox_hit **rec = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nhits; i++) {
+        prox_hit *h = &s->hits[i];
         if (!s->layers[h->layer].receptor)
             continue;
+        if (!h->exact) {
+            rm_error ignored = {0};
+            prox_exact(s, h, &ignored); /* positions of attribute searches are known: cannot fail */
+        }
+        prox_hit **nr = realloc(rec, (n + 1) * sizeof *rec);
+        if (!nr)
+            abort();
+        rec = nr;
+        rec[n++] = h;
+    }
+    if (n > 1)
+        qsort(rec, n, sizeof *rec, hit_ptr_cmp);
+    json_arr_begin(w);
+    for (size_t i = 0; i < n && i < PROX_SUMMARY_RECEPTORS; i++) {
+        const prox_hit *h = rec[i];
         json_obj_begin(w);
         json_kv_int(w, "id", h->id);
         json_kv_str(w, "name", h->name);
@@ -451,9 +634,9 @@ void prox_write_receptors(prox_search *s, bool with_bearing, json_writer *w)
             json_numf(w, h->bearing_deg, 6);
         }
         json_obj_end(w);
-        n++;
     }
     json_arr_end(w);
+    free(rec);
 }
 
 void prox_write_summary(prox_search *s, json_writer *w)
@@ -558,6 +741,29 @@ int prox_parse_today(http_request *req, int32_t *today, rm_error *err)
     return 0;
 }
 
+bool prox_begin(db_conn *db) { return db_exec(db, "BEGIN", NULL) == 0; }
+
+void prox_end(db_conn *db, bool began)
+{
+    if (began)
+        db_exec(db, "COMMIT", NULL);
+}
+
+int prox_parse_summary(http_request *req, bool *summary, rm_error *err)
+{
+    const char *v = http_query(req, "summary");
+    *summary = true;
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0)
+        return 0;
+    if (strcmp(v, "false") == 0) {
+        *summary = false;
+        return 0;
+    }
+    return rm_error_set(err, 400, "Invalid parameter", "summary must be true or false");
+}
+
 int prox_check_f(http_request *req, rm_error *err)
 {
     const char *f = http_query(req, "f");
@@ -642,7 +848,7 @@ int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, boo
         if (prox_write_feature(s, &s->hits[i], with_bearing, area, w, err) < 0)
             return -1;
     json_arr_end(w);
-    json_kv_int(w, "numberMatched", (int64_t)s->nhits);
+    json_kv_int(w, "numberMatched", (int64_t)(s->nhits + s->nuncollected));
     json_kv_int(w, "numberReturned", (int64_t)n);
     if (summary) {
         json_key(w, "summary");
@@ -658,8 +864,10 @@ int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, boo
 int api_proximity(http_request *req, rm_error *err)
 {
     static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "radius", "layers", "limit",
-                                      "at", "f", NULL};
+                                      "summary", "at", "f", NULL};
     int rc = -1;
+    bool began = false;
+    db_conn *db = NULL;
     prox_search s;
     memset(&s, 0, sizeof s);
     if (prox_check_f(req, err) < 0)
@@ -678,14 +886,19 @@ int api_proximity(http_request *req, rm_error *err)
                          err) < 0 ||
         prox_parse_today(req, &today, err) < 0)
         return -1;
-    db_conn *db = http_thread_db(req, err);
+    bool summary;
+    if (prox_parse_summary(req, &summary, err) < 0)
+        return -1;
+    db = http_thread_db(req, err);
     if (!db)
         return -1;
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
-    if (prox_collect_circle(&s, lon, lat, radius, err) < 0)
+    s.attrs = summary;
+    s.keep = summary ? SIZE_MAX : (size_t)limit;
+    began = prox_begin(db);
+    if (prox_collect_circle(&s, lon, lat, radius, err) < 0 || prox_top(&s, (size_t)limit, err) < 0)
         goto cleanup;
-    prox_sort(&s);
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);
@@ -697,7 +910,7 @@ int api_proximity(http_request *req, rm_error *err)
     json_num(&w, radius);
     prox_write_layer_names(&w, &s);
     json_obj_end(&w);
-    if (prox_finish_collection(&s, limit, true, false, true, &w, err) < 0) {
+    if (prox_finish_collection(&s, limit, true, false, summary, &w, err) < 0) {
         buf_reset(&req->out);
         goto cleanup;
     }
@@ -705,6 +918,7 @@ int api_proximity(http_request *req, rm_error *err)
     rc = 0;
 cleanup:
     prox_search_cleanup(&s);
+    prox_end(db, began);
     return rc;
 }
 
@@ -759,32 +973,51 @@ static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_s
         return -1;
     if (!have_ext)
         return 0; /* every layer is empty */
+    s->center_lon = lon;
+    s->center_lat = lat;
+    /* Layers without conditions: best first through the R*Tree. */
+    bool filtered = false;
+    for (int i = 0; i < s->nlayers; i++) {
+        if (!walkable(s, i)) {
+            filtered = true;
+            continue;
+        }
+        if (prox_index_search(s, i, lon, lat, HUGE_VAL, (size_t)k, err) < 0)
+            return -1;
+        stats->probes++;
+    }
+    stats->radius_m = HUGE_VAL;
+    /* Layers with conditions (filters, rows hidden from the class): growing circles through SQL,
+     * until k of their rows lie within one, or the box covers every layer's extent. */
+    size_t first = s->nhits;
     double r = 200.0 * sqrt((double)k);
-    while (1) {
+    while (filtered) {
         geo_box box;
         bool have_box = geo_circle_box(lon, lat, r, &box);
-        prox_clear_hits(s);
-        stats->probes++;
-        if (!have_box || box_covers(&box, &ext)) {
-            /* Nothing lies outside this box: every row of the extent is a candidate. */
-            geo_box all = ext;
-            circle_ctx c = {lon, lat, HUGE_VAL};
-            stats->radius_m = HUGE_VAL;
-            if (prox_collect(s, &all, accept_circle, &c, err) < 0)
-                return -1;
-            break;
+        for (size_t i = first; i < s->nhits; i++) {
+            free(s->hits[i].name);
+            free(s->hits[i].kind);
         }
-        circle_ctx c = {lon, lat, r};
-        if (prox_collect(s, &box, accept_circle, &c, err) < 0)
-            return -1;
+        s->nhits = first;
+        stats->probes++;
+        circle_ctx c;
+        bool last = !have_box || box_covers(&box, &ext);
+        circle_init(&c, lon, lat, last ? HUGE_VAL : r, !last);
+        for (int i = 0; i < s->nlayers; i++)
+            if (!walkable(s, i) && collect_layer(s, i, last ? &ext : &box, accept_circle, &c, err) < 0)
+                return -1;
+        if (last)
+            break;
         stats->radius_m = r;
-        if (s->nhits >= (size_t)k)
+        size_t got = s->nhits - first;
+        if (got >= (size_t)k)
             break;
         /* Grow by the density seen: aim at twice k in the next circle, at least doubling. */
-        double grow = s->nhits ? sqrt(2.0 * k / (double)s->nhits) : 4.0;
+        double grow = got ? sqrt(2.0 * k / (double)got) : 4.0;
         r *= fmin(fmax(grow, 2.0), 8.0);
     }
-    prox_sort(s);
+    if (prox_top(s, (size_t)k, err) < 0)
+        return -1;
     while (s->nhits > (size_t)k) {
         s->nhits--;
         free(s->hits[s->nhits].name);
@@ -797,6 +1030,8 @@ int api_nearest(http_request *req, rm_error *err)
 {
     static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "k", "layers", "at", "f", NULL};
     int rc = -1;
+    bool began = false;
+    db_conn *db = NULL;
     prox_search s;
     memset(&s, 0, sizeof s);
     if (prox_check_f(req, err) < 0)
@@ -809,11 +1044,13 @@ int api_nearest(http_request *req, rm_error *err)
         params_parse_int("k", http_query(req, "k"), 1, NEAREST_MAX_K, NEAREST_DEFAULT_K, false, &k, err) < 0 ||
         prox_parse_today(req, &today, err) < 0)
         return -1;
-    db_conn *db = http_thread_db(req, err);
+    db = http_thread_db(req, err);
     if (!db)
         return -1;
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
+    s.attrs = false;
+    began = prox_begin(db);
     nearest_stats stats;
     if (prox_nearest(&s, lon, lat, (int)k, &stats, err) < 0)
         goto cleanup;
@@ -841,5 +1078,6 @@ int api_nearest(http_request *req, rm_error *err)
     rc = 0;
 cleanup:
     prox_search_cleanup(&s);
+    prox_end(db, began);
     return rc;
 }

@@ -26,17 +26,29 @@
 typedef struct prox_hit {
     int layer;           /* index into prox_search.layers */
     int64_t id;
-    double lon, lat;
-    double distance_m;   /* from the point, or to the area (0 inside it) */
-    double bearing_deg;  /* from the point (radius searches) */
-    int category;        /* IAEA category 1-5 visible to the class, 0 none */
+    double lon, lat;     /* the row's position (when pos_known) */
+    double distance_m;   /* from the point, or to the area (0 inside it); an estimate until exact */
+    double lo, hi;       /* bounds of the true distance (both distance_m once exact) */
+    double bearing_deg;  /* from the point (radius searches), once exact */
+    bool exact;
+    bool pos_known;      /* lon/lat read from the row (else only its index box was seen) */
+    bool inside;         /* area searches: inside the polygon proper */
+    int category;        /* IAEA category 1-5 visible to the class, 0 none (attrs searches) */
     int nuclide;         /* index into prox_search.nuclides, -1 none */
     double activity_bq;  /* current activity (sources), NAN when unknown */
     char *name;          /* receptors: name and kind (owned) */
     char *kind;
     int64_t capacity;    /* receptors: -1 unknown */
-    bool inside;         /* area searches: inside the polygon proper */
 } prox_hit;
+
+/* What the exact test of a candidate says about it. */
+typedef struct prox_dist {
+    double d;            /* distance, exact or an estimate */
+    double lo, hi;       /* bounds of the true distance (both d when exact) */
+    double bearing_deg;  /* when exact */
+    bool exact;
+    bool inside;         /* area searches: inside the polygon proper */
+} prox_dist;
 
 typedef struct prox_layer {
     const coll_def *coll;
@@ -51,17 +63,23 @@ typedef struct prox_search {
     db_conn *db;
     vis_class vis;
     int32_t today;
+    bool attrs;          /* read the summary's attributes of each hit (default true); without them a
+                          * layer with no filter is searched through its R*Tree alone */
+    double center_lon, center_lat; /* of circle searches: the origin of distance estimates */
+    size_t keep;         /* R*Tree walks keep this many nearest rows per layer (default SIZE_MAX: all) */
     prox_layer layers[PROX_MAX_LAYERS];
     int nlayers;
     prox_hit *hits;
     size_t nhits, cap;
+    size_t nuncollected; /* matches counted but not kept as hits (index walks keep only the nearest) */
     char *nuclides[64];  /* names met (owned) */
     int nnuclides;
 } prox_search;
 
-/* An exact test of a candidate position: distance (and bearing) when accepted, false otherwise. */
-typedef bool (*prox_accept_fn)(void *ctx, double lon, double lat, double *distance_m, double *bearing_deg,
-                               bool *inside);
+/* The test of a candidate position: true when it belongs to the answer, with what is known of its
+ * distance in *out. Membership must be decided exactly; the distance may be an estimate with
+ * bounds (prox_top makes the first ones exact). */
+typedef bool (*prox_accept_fn)(void *ctx, double lon, double lat, prox_dist *out);
 
 /*
  * Set up a search for class vis on day today over the layers named in layers_param ("sources,
@@ -74,15 +92,29 @@ int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, 
                      const char *layers_param, const char *const *own, rm_error *err);
 void prox_search_cleanup(prox_search *s);
 
-/* Add the hits of every layer inside box that accept() takes. 0, or -1 with err (500 on a database
- * error, 400 when more than PROX_MAX_HITS match). */
+/* Add the hits of every layer inside box (NULL: no box) that accept() takes. 0, or -1 with err (500
+ * on a database error, 400 when more than PROX_MAX_HITS match). */
 int prox_collect(prox_search *s, const geo_box *box, prox_accept_fn accept, void *ctx, rm_error *err);
-/* Hits of a geodesic circle (the box from geo_circle_box, or the whole world when it has none). */
+/* Hits within radius_m of (lon, lat), geodesic. Decided exactly: rows certainly inside or outside
+ * by the distance estimate of geo/geod.h (and, without attrs, by their R*Tree box alone), the few
+ * near the circle by geo_distance. */
 int prox_collect_circle(prox_search *s, double lon, double lat, double radius_m, rm_error *err);
+/* Append a hit of layer li (the caller fills position and attributes); NULL with err (400) beyond
+ * PROX_MAX_HITS. */
+prox_hit *prox_new_hit(prox_search *s, int li, int64_t id, const prox_dist *pd, rm_error *err);
+/* proximity_index.c: the k nearest rows of layer li within radius_m (HUGE_VAL: any distance) of
+ * (lon, lat), found by walking its R*Tree best first, added as exact hits (with whatever ties the
+ * k-th); with a finite radius every other row within it is counted into nuncollected. For layers
+ * without conditions only (every row visible, no filter); the caller holds a read transaction.
+ * 0, or -1 with err. */
+int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, rm_error *err);
 /* Forget the hits (the layers and their queries stay). */
 void prox_clear_hits(prox_search *s);
-/* Sort hits by distance, then layer, then id. */
-void prox_sort(prox_search *s);
+/* Make the first min(limit, hits) hits the nearest ones, exact and sorted by distance, then layer,
+ * then id (the rest keep estimates, in no order). 0, or -1 with err. */
+int prox_top(prox_search *s, size_t limit, rm_error *err);
+/* Make one hit's distance and bearing exact (reading its position if only its box was seen). */
+int prox_exact(prox_search *s, prox_hit *h, rm_error *err);
 
 /* Write hit h as a GeoJSON Feature with the layer's visible properties plus layer, distance_m and
  * (with_bearing) bearing_deg, or inside_area (area searches). 0 or -1 with err. */
@@ -94,7 +126,7 @@ int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, boo
 void prox_write_summary(prox_search *s, struct json_writer *w);
 
 /* The receptors among the hits as a JSON array of {id, name, kind, capacity, distance_m[, bearing_deg]},
- * nearest first (prox_sort first). */
+ * nearest first (made exact here). */
 void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer *w);
 
 /* Helpers shared by the proximity resources (proximity.c, proximity_area.c). */
@@ -102,6 +134,13 @@ void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer 
 void prox_merge_objects(const buf *a, const buf *b, buf *out);
 /* ?at=YYYY-MM-DD or today; 0 or -1 with err (400). */
 int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
+/* A read transaction for the whole request, so that a walk of the R*Tree, the rows it names and
+ * the features written all see one state of the register. prox_begin says whether one was begun;
+ * prox_end(db, that) ends it (db may be NULL when nothing began). */
+bool prox_begin(db_conn *db);
+void prox_end(db_conn *db, bool began);
+/* ?summary= true (default) or false; 0 or -1 with err (400). */
+int prox_parse_summary(http_request *req, bool *summary, rm_error *err);
 /* ?f= json or geojson; 0 or -1 with err (400). */
 int prox_check_f(http_request *req, rm_error *err);
 /* "layers": [...] of the search. */

@@ -421,10 +421,13 @@ typedef struct area_ctx {
     bool geos_failed;
 } area_ctx;
 
-static bool accept_area(void *ctx, double lon, double lat, double *d, double *b, bool *inside)
+static bool accept_area(void *ctx, double lon, double lat, prox_dist *out)
 {
     area_ctx *c = ctx;
-    *b = 0;
+    double *d = &out->d;
+    bool *inside = &out->inside;
+    out->exact = true;
+    out->bearing_deg = 0;
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, lon, lat);
     char in = pt ? GEOSPreparedIntersects_r(c->h, c->prep, pt) : 2;
     if (pt)
@@ -434,7 +437,7 @@ static bool accept_area(void *ctx, double lon, double lat, double *d, double *b,
         return false;
     }
     if (in) {
-        *d = 0;
+        *d = out->lo = out->hi = 0;
         *inside = true;
         return true;
     }
@@ -459,7 +462,7 @@ static bool accept_area(void *ctx, double lon, double lat, double *d, double *b,
     }
     if (best > c->buffer_m)
         return false;
-    *d = best;
+    *d = out->lo = out->hi = best;
     return true;
 }
 
@@ -467,7 +470,7 @@ static bool accept_area(void *ctx, double lon, double lat, double *d, double *b,
 
 int api_proximity_area(http_request *req, rm_error *err)
 {
-    static const char *const own[] = {"crs", "layers", "limit", "at", "f", NULL};
+    static const char *const own[] = {"crs", "layers", "limit", "summary", "at", "f", NULL};
     int rc = -1;
     area a;
     memset(&a, 0, sizeof a);
@@ -482,6 +485,9 @@ int api_proximity_area(http_request *req, rm_error *err)
         params_parse_int("limit", http_query(req, "limit"), 0, AREA_MAX_LIMIT, AREA_DEFAULT_LIMIT, true, &limit,
                          err) < 0 ||
         prox_parse_today(req, &today, err) < 0)
+        return -1;
+    bool summary;
+    if (prox_parse_summary(req, &summary, err) < 0)
         return -1;
     const char *crs_s = http_query(req, "crs");
     const crs_info *crs = crs_s ? crs_from_uri(crs_s, "crs", err) : crs_find(CRS_CRS84);
@@ -529,13 +535,15 @@ int api_proximity_area(http_request *req, rm_error *err)
         goto cleanup;
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
+    s.attrs = summary;
     if (prox_collect(&s, &box, accept_area, &ctx, err) < 0)
         goto cleanup;
     if (ctx.geos_failed) {
         rm_error_set(err, 500, "GEOS error", "testing points against the area: %s", clip_geos_last_error(g));
         goto cleanup;
     }
-    prox_sort(&s);
+    if (prox_top(&s, (size_t)limit, err) < 0)
+        goto cleanup;
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);
@@ -557,7 +565,7 @@ int api_proximity_area(http_request *req, rm_error *err)
     json_arr_end(&w);
     prox_write_layer_names(&w, &s);
     json_obj_end(&w);
-    if (prox_finish_collection(&s, limit, false, true, true, &w, err) < 0) {
+    if (prox_finish_collection(&s, limit, false, true, summary, &w, err) < 0) {
         buf_reset(&req->out);
         goto cleanup;
     }

@@ -213,6 +213,10 @@ static enum MHD_Result scan_param(void *cls, enum MHD_ValueKind kind, const char
         }
     if (s->nseen < 64)
         s->seen[s->nseen++] = key;
+    if (value && params_check_text(key, value, s->err) < 0) {
+        s->failed = 1;
+        return MHD_NO;
+    }
     if (in_list(s->other, key))
         return MHD_YES;
     if (strcmp(key, "q") == 0) {

@@ -186,7 +186,9 @@ void readlog_record(readlog *r, http_request *req, const char *collection, const
     size_t listed = n < IDS_LISTED ? n : IDS_LISTED;
     for (size_t i = 0; ids && i < listed; i++)
         buf_appendf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
-    if (listed < n)
+    if (!ids)
+        buf_appendf(&b, "(%zu rows, ids not listed)", n);
+    else if (listed < n)
         buf_appendf(&b, ",... (%zu rows)", n);
     e->ids = buf_detach(&b, NULL);
     struct timespec ts;

@@ -4,6 +4,9 @@
 #include "api/state.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "api/readlog.h"
 #include <stdlib.h>
@@ -19,7 +22,26 @@ struct app_state {
     pthread_mutex_t writer_mu;
     db_conn *writer;
     readlog *reads;
+    char restored_at[96];       /* meta 'restored_at' as last seen: a new value means a restore */
+    uint64_t writer_waits, writer_wait_us; /* under writer_mu */
 };
+
+/* meta 'restored_at' (written by `radmap restore`), "" when none. */
+static void read_restored_at(db_conn *db, char out[96])
+{
+    out[0] = 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = 'restored_at'", NULL);
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, 96, "%s", (const char *)sqlite3_column_text(st, 0));
+    db_stmt_done(st);
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 app_state *app_state_create(const http_config *config, db_conn *db, rm_error *err)
 {
@@ -48,6 +70,7 @@ app_state *app_state_create(const http_config *config, db_conn *db, rm_error *er
     if (sqlite3_step(st) == SQLITE_ROW)
         s->last_change_id = sqlite3_column_int64(st, 0);
     db_stmt_done(st);
+    read_restored_at(db, s->restored_at);
     s->reads = readlog_create(s, config->read_quota_rows);
     if (!s->reads) {
         rm_error_set(err, 500, "Out of memory", "starting the read log");
@@ -77,7 +100,12 @@ readlog *app_reads(app_state *s) { return s->reads; }
 
 db_conn *app_writer_lock(app_state *s, rm_error *err)
 {
-    pthread_mutex_lock(&s->writer_mu);
+    if (pthread_mutex_trylock(&s->writer_mu) != 0) {
+        int64_t t0 = mono_us();
+        pthread_mutex_lock(&s->writer_mu);
+        s->writer_waits++;
+        s->writer_wait_us += (uint64_t)(mono_us() - t0);
+    }
     if (!s->writer && db_open(s->db_path, DB_READWRITE, &s->writer, err) < 0) {
         s->writer = NULL;
         pthread_mutex_unlock(&s->writer_mu);
@@ -88,6 +116,14 @@ db_conn *app_writer_lock(app_state *s, rm_error *err)
 
 void app_writer_unlock(app_state *s)
 {
+    pthread_mutex_unlock(&s->writer_mu);
+}
+
+void app_writer_wait_stats(app_state *s, uint64_t *waits, uint64_t *wait_us)
+{
+    pthread_mutex_lock(&s->writer_mu);
+    *waits = s->writer_waits;
+    *wait_us = s->writer_wait_us;
     pthread_mutex_unlock(&s->writer_mu);
 }
 
@@ -105,6 +141,24 @@ int app_follow_changes(app_state *s, db_conn *db, rm_error *err)
         return 0;
     pthread_mutex_lock(&s->follow_mu);
     int rc = 0;
+    char restored[96];
+    read_restored_at(db, restored);
+    if (strcmp(restored, s->restored_at) != 0) {
+        /* `radmap restore` replaced the database: its change log is another history, so every
+         * cached tile and every snapshot point goes, and following starts again at its end. */
+        tilecache_clear(s->tiles);
+        for (int i = 0; i < s->npoints && rc == 0; i++)
+            rc = pointindex_patch(s->points[i], db, -180, -90, 180, 90, err);
+        sqlite3_stmt *last = rc == 0 ? db_stmt(db, "SELECT coalesce(max(id), 0) FROM tile_change", err) : NULL;
+        if (last && sqlite3_step(last) == SQLITE_ROW) {
+            s->last_change_id = sqlite3_column_int64(last, 0);
+            memcpy(s->restored_at, restored, sizeof restored);
+        } else {
+            rc = -1;
+        }
+        db_stmt_done(last);
+        goto done;
+    }
     sqlite3_stmt *st = db_stmt(db, "SELECT id, min_lon, min_lat, max_lon, max_lat FROM tile_change "
                                     "WHERE id > ? ORDER BY id", err);
     if (!st) {

@@ -8,7 +8,8 @@
  * microseconds). Only then does it take the follower's lock and apply the tile_change rows it has
  * not applied yet: dropping the cached tiles they touch and patching the snapshots. Because each
  * connection notices every commit made after its previous check, no request serves a tile older
- * than the data its own connection can read.
+ * than the data its own connection can read. A restore (`radmap restore`, db/backup.h) changes
+ * meta 'restored_at': the follower then drops every cached tile and re-reads the snapshots.
  */
 #ifndef RADMAP_STATE_H
 #define RADMAP_STATE_H
@@ -34,6 +35,8 @@ struct readlog *app_reads(app_state *s);
  * be opened. Every write is one transaction between lock and unlock. */
 db_conn *app_writer_lock(app_state *s, rm_error *err);
 void app_writer_unlock(app_state *s);
+/* How many times a write waited for the writer lock, and for how long in all (microseconds). */
+void app_writer_wait_stats(app_state *s, uint64_t *waits, uint64_t *wait_us);
 /* The snapshot of a point collection, or NULL for a collection without one. */
 pointindex *app_points(app_state *s, const coll_def *c);
 /* Apply the changes committed since db last looked (see above). 0 or -1 with err. */

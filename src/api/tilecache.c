@@ -208,6 +208,17 @@ void tilecache_store(tilecache *c, const char *key, const void *data, size_t len
         buf_free(&gz);
         goto done;
     }
+    if (len + gz.len + strlen(e->key) + sizeof *e > s->capacity) {
+        /* Larger than the shard's share: keeping it would evict every other tile of the shard and
+         * then the tile itself. Dropped at once, counted as an eviction. */
+        entry_remove(s, e);
+        buf_free(&gz);
+        atomic_fetch_add(&c->evictions, 1);
+        goto done;
+    }
+    /* The tile is now the shard's most recently used, whatever was stored while it was encoded. */
+    lru_unlink(e);
+    lru_push_front(s, e);
     e->raw = malloc(len ? len : 1);
     if (!e->raw)
         abort();

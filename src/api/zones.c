@@ -560,7 +560,10 @@ int api_alerts(http_request *req, rm_error *err)
             prox_search_cleanup(&s);
             goto fail_json;
         }
-        prox_sort(&s);
+        if (prox_top(&s, s.nhits, err) < 0) {
+            prox_search_cleanup(&s);
+            goto fail_json;
+        }
         buf extra = BUF_INIT, merged = BUF_INIT;
         json_writer ew;
         json_init(&ew, &extra);

@@ -104,3 +104,36 @@ int params_parse_double(const char *name, const char *s, double min, double max,
     *out = v;
     return 0;
 }
+
+int params_check_text(const char *name, const char *s, rm_error *err)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p) {
+        unsigned c = *p;
+        size_t len;
+        unsigned cp, min;
+        if (c < 0x20 || c == 0x7F)
+            return rm_error_set(err, 400, "Invalid parameter", "%s contains a control character", name);
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return rm_error_set(err, 400, "Invalid parameter", "%s is not valid UTF-8", name);
+        for (size_t i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return rm_error_set(err, 400, "Invalid parameter", "%s is not valid UTF-8", name);
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return rm_error_set(err, 400, "Invalid parameter", "%s is not valid UTF-8", name);
+        p += len;
+    }
+    return 0;
+}

@@ -26,4 +26,7 @@ int params_parse_int(const char *name, const char *s, int64_t min, int64_t max, 
 /* Parse a finite double in [min, max]. 0 or -1 with err (400). */
 int params_parse_double(const char *name, const char *s, double min, double max, double *out, rm_error *err);
 
+/* 0 when s is valid UTF-8 without control characters, else -1 with err (400 naming the parameter). */
+int params_check_text(const char *name, const char *s, rm_error *err);
+
 #endif

@@ -3,6 +3,7 @@
  * order of the GeoJSON properties.
  */
 #include "db/collection.h"
+#include "db/licensing_sql.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -15,6 +16,15 @@ static const char *const record_owner[] = {"department", "varans", NULL};
 static const char *const source_form[] = {"sealed", "unsealed", NULL};
 static const char *const receptor_kind[] = {"school", "kindergarten", "hospital", "market", "water_intake",
                                             "stadium", "shopping_centre", "religious_site", "other", NULL};
+/* Licensing (db/licensing_sql.h, sql/005_licensing.sql). */
+static const char *const auth_kind[] = {"licence", "declaration_confirmation", "worker_certificate",
+                                        "emergency_plan_approval", NULL};
+static const char *const auth_status[] = {"valid", "expiring", "expired", "suspended", "revoked", "superseded", NULL};
+static const char *const auth_subject[] = {"facility", "device", "person", NULL};
+static const char *const auth_change[] = {"new", "renewal", "amendment", "reissue", NULL};
+static const char *const inspection_kind[] = {"planned", "unannounced", "follow_up", NULL};
+static const char *const inspection_result[] = {"passed", "passed_with_findings", "failed", NULL};
+static const char *const true_false[] = {"true", "false", NULL};
 
 /* Current activity, A/D and category of source row s joined to nuclide n. */
 #define ACT_NOW(s, n) "rm_decay(" s ".activity_bq, " s ".reference_date, " n ".half_life_s, :today)"
@@ -75,6 +85,18 @@ static const coll_prop facility_props[] = {
      "EXISTS (SELECT 1 FROM device d WHERE d.facility_id = t.id AND d.type = ? AND d.status IN "
      "('in_use','stored','disused'))",
      "SELECT key FROM device_type ORDER BY key", NULL, "Filter only: facilities with a device of this type"},
+    {"licence_status", LIC_FAC_LICENCE_STATUS, PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_status,
+     "Today's status of the facility's licence (valid, expiring within 90 days, expired, suspended, revoked); "
+     "null without one"},
+    {"licence_expires", LIC_FAC_LICENCE_EXPIRES, PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Expiry of that licence, as written on it"},
+    {"declaration_status", LIC_FAC_DECLARATION_STATUS, PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_status,
+     "Today's status of the facility's declaration confirmation; null without one"},
+    {"next_inspection_due", LIC_FAC_NEXT_INSPECTION, PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "When the next inspection is due: the practice's interval after the last one, shorter after a failed one"},
+    {"inspection_overdue", LIC_FAC_INSPECTION_OVERDUE, PROP_BOOL, VIS_FULL, FILTER_TEXT,
+     "coalesce(" LIC_FAC_INSPECTION_OVERDUE ", 0) = (? = 'true')", NULL, true_false,
+     "true for an operating facility whose next inspection is overdue; ?inspection_overdue=true filters them"},
     {"record_owner", "t.record_owner", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, record_owner,
      "department, or varans (national regulator; read-only here)"},
     {"external_ref", "t.external_ref", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
@@ -257,6 +279,95 @@ static const coll_field receptor_fields[] = {
     "UPDATE receptor SET search_key = rm_fold(coalesce(name, '') || ' ' || coalesce(address, '') || ' ' || " \
     "coalesce(ward, '')) WHERE id = ?1"
 
+static const coll_prop authorization_props[] = {
+    {"number", "t.number", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, NULL, "Number written on the document"},
+    {"kind", "t.kind", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_kind,
+     "licence, declaration_confirmation, worker_certificate or emergency_plan_approval"},
+    {"status", LIC_AUTH_STATUS("t"), PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_status,
+     "Today: valid, expiring (within 90 days), expired, suspended, revoked or superseded"},
+    {"issued", "t.issued", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Date of issue"},
+    {"expires", "t.expires", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "Expiry date as written on the document (never computed); null when none is written"},
+    {"days_to_expiry", "CAST(julianday(t.expires) - julianday(" LIC_TODAY_DATE ") AS INTEGER)", PROP_INT, VIS_VIEWER,
+     FILTER_NONE, NULL, NULL, NULL, "Days from today to the expiry (negative once expired)"},
+    {"subject_type", "t.subject_type", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_subject,
+     "What it authorizes: a facility, a device or a person"},
+    {"facility_id", "t.facility_id", PROP_INT, VIS_VIEWER, FILTER_ID, NULL, NULL, NULL, "The subject's facility"},
+    {"facility", "f.name", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Facility name"},
+    {"organization_id", "f.organization_id", PROP_INT, VIS_VIEWER, FILTER_ID, NULL, NULL, NULL,
+     "The facility's licensee"},
+    {"device_id", "t.device_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "The device, for a device subject"},
+    {"person_name", "t.person_name", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "The person, for a worker certificate"},
+    {"change_kind", "t.change_kind", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, auth_change,
+     "new, renewal, amendment or reissue"},
+    {"supersedes_id", "t.supersedes_id", PROP_INT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "The authorization this one renews, amends or re-issues"},
+    {"superseded_by_id", "(SELECT s.id FROM authorization s WHERE s.supersedes_id = t.id ORDER BY s.id DESC LIMIT 1)",
+     PROP_INT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "The authorization that replaced this one"},
+    {"conditions", "t.conditions", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Conditions as JSON text: practices, devices, rooms; nuclides and possession limits"},
+    {"dossier_id", "t.dossier_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "The dossier it answers"},
+    {"receipt_no", "(SELECT d.receipt_no FROM dossier d WHERE d.id = t.dossier_id)", PROP_TEXT, VIS_FULL, FILTER_NONE,
+     NULL, NULL, NULL, "Receipt number of that dossier"},
+    {"status_reason", "t.status_reason", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Why it was suspended, revoked or reinstated"},
+    {"signed_by", "t.signed_by", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Who signed it"},
+    {"practice", "f.practice", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     "The facility's primary practice"},
+    {"ward", "f.ward", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_VIEWER, FILTER_TEXT, NULL, NULL, record_owner,
+     "department, or varans (issued by the national regulator, imported, read-only)"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Owner's reference"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const coll_prop inspection_props[] = {
+    {"facility_id", "t.facility_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "Inspected facility"},
+    {"facility", "f.name", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Facility name"},
+    {"organization_id", "f.organization_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL,
+     "The facility's licensee (enterprise)"},
+    {"date", "t.date", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Date of the inspection"},
+    {"year", "substr(t.date, 1, 4)", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "Year of the inspection"},
+    {"inspectors", "t.inspectors", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Inspectors"},
+    {"kind", "t.kind", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, inspection_kind,
+     "planned, unannounced or follow_up"},
+    {"findings", "t.findings", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Findings"},
+    {"result", "t.result", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, inspection_result,
+     "passed, passed_with_findings or failed"},
+    {"follow_up_due", "t.follow_up_due", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Date by which the findings must be corrected"},
+    {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
+     "The facility's primary practice"},
+    {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
+    {"own_location", "t.own_location", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true when held at a place of its own, not at the facility"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, record_owner,
+     "department or varans"},
+    {"external_ref", "t.external_ref", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Owner's reference"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const coll_field inspection_fields[] = {
+    {"facility_id", "facility_id", PROP_INT, true, 0, 1, 9e15, NULL, NULL, "SELECT 1 FROM facility WHERE id = ?",
+     RULE_NONE},
+    {"date", "date", PROP_TEXT, true, 10, NO_RANGE, NULL, NULL, NULL, RULE_DATE_NOT_FUTURE},
+    {"inspectors", "inspectors", PROP_TEXT, false, 300, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"kind", "kind", PROP_TEXT, true, 20, NO_RANGE, inspection_kind, NULL, NULL, RULE_NONE},
+    {"findings", "findings", PROP_TEXT, false, 8000, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"result", "result", PROP_TEXT, false, 30, NO_RANGE, inspection_result, NULL, NULL, RULE_NONE},
+    /* A date (the table's CHECK refuses anything else). */
+    {"follow_up_due", "follow_up_due", PROP_TEXT, false, 10, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {"external_ref", "external_ref", PROP_TEXT, false, 100, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+    {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
+};
+
 const coll_def coll_all[] = {
     {"facilities", "Radiation facilities",
      "Every licensed radiation facility in the province: medical X-ray, nuclear medicine, radiotherapy, "
@@ -282,6 +393,17 @@ const coll_def coll_all[] = {
      "places of worship that emergency planners protect first.",
      "receptor", "receptor t", "idx_receptor_geom", "t.search_key", VIS_PUBLIC, NULL, receptor_props,
      receptor_fields, true, NULL, NULL, RECEPTOR_SEARCH_UPDATE, NULL},
+    {"authorizations", "Authorizations",
+     "Licences, declaration confirmations, worker certificates and emergency-plan approvals, at their facility; "
+     "the national regulator's (record_owner varans) included. Read-only: results are recorded on dossiers.",
+     "authorization", "authorization t JOIN facility f ON f.id = t.facility_id", "idx_authorization_geom",
+     "(f.search_key || ' ' || rm_fold(t.number))", VIS_VIEWER, NULL, authorization_props, NULL, true, NULL, NULL,
+     NULL, NULL},
+    {"inspections", "Inspections",
+     "Inspections of facilities: date, inspectors, kind, findings, result and follow-up; recorded by inspectors.",
+     "inspection", "inspection t JOIN facility f ON f.id = t.facility_id", "idx_inspection_geom", "f.search_key",
+     VIS_FULL, NULL, inspection_props, inspection_fields, false, "SELECT lon, lat FROM facility WHERE id = ?",
+     "facility_id", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL},
 };
 

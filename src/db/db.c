@@ -4,6 +4,7 @@
 #include "db/db.h"
 
 #include <spatialite.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,46 @@ static int progress(void *arg)
     return thread_deadline_us && mono_us() > thread_deadline_us;
 }
 
+/* How long a statement waits for a lock held by another connection before SQLITE_BUSY (the
+ * server's writer waits for `radmap import` in another process, for instance). */
+#define DB_BUSY_TIMEOUT_MS 10000
+
+static atomic_uint_fast64_t busy_waits, busy_wait_us, busy_timeouts;
+
+/* SQLite's own back-off (sqliteDefaultBusyCallback) with counting: 1, 2, 5, 10 ... 100 ms
+ * between tries, at most DB_BUSY_TIMEOUT_MS in all. */
+static int busy_wait(void *arg, int count)
+{
+    (void)arg;
+    static const int delays_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    static const int ndelays = (int)(sizeof delays_ms / sizeof delays_ms[0]);
+    int waited = 0;
+    for (int i = 0; i < count && i < ndelays; i++)
+        waited += delays_ms[i];
+    if (count >= ndelays)
+        waited += (count - ndelays) * 100;
+    int delay = count < ndelays ? delays_ms[count] : 100;
+    if (waited >= DB_BUSY_TIMEOUT_MS) {
+        atomic_fetch_add(&busy_timeouts, 1);
+        return 0;
+    }
+    if (waited + delay > DB_BUSY_TIMEOUT_MS)
+        delay = DB_BUSY_TIMEOUT_MS - waited;
+    if (count == 0)
+        atomic_fetch_add(&busy_waits, 1);
+    struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    atomic_fetch_add(&busy_wait_us, (uint_fast64_t)delay * 1000);
+    return 1;
+}
+
+void db_busy_get_stats(db_busy_stats *out)
+{
+    out->waits = atomic_load(&busy_waits);
+    out->wait_us = atomic_load(&busy_wait_us);
+    out->timeouts = atomic_load(&busy_timeouts);
+}
+
 void db_global_init(void)
 {
     /* Serialized mode is not needed: each connection is used by one thread at a time. */
@@ -65,8 +106,16 @@ int db_error(db_conn *c, rm_error *err, int status, const char *what)
     if (code == SQLITE_INTERRUPT)
         return rm_error_set(err, 503, "Service Unavailable", "%s: the query ran past this server's time budget; "
                             "narrow it (a smaller bbox, a filter) or try again", what);
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL || code == SQLITE_READONLY ||
-        code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
+    if (code == SQLITE_FULL)
+        return rm_error_set(err, 503, "Service Unavailable", "%s: the disk holding the database is full, so "
+                            "nothing was written; reading goes on. Free disk space, then try again", what);
+    if (code == SQLITE_READONLY)
+        return rm_error_set(err, 503, "Service Unavailable", "%s: the database cannot be written (read-only file "
+                            "or file system: %s), so nothing was written; reading goes on", what, msg);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return rm_error_set(err, 503, "Service Unavailable", "%s: the database stayed locked by another writer "
+                            "for %d s (%s); try again", what, DB_BUSY_TIMEOUT_MS / 1000, msg);
+    if (code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
         status = 503;
     return rm_error_set(err, status, status == 503 ? "Service Unavailable" : "Database error", "%s: %s",
                         what, msg);
@@ -92,7 +141,7 @@ int db_open(const char *path, int flags, db_conn **out, rm_error *err)
     spatialite_init_ex(c->db, c->spatialite_cache, 0);
     spatialite_set_silent_mode(c->spatialite_cache);
     sqlfunc_register(c->db);
-    sqlite3_busy_timeout(c->db, 10000);
+    sqlite3_busy_handler(c->db, busy_wait, NULL);
     if (flags & DB_READONLY)
         sqlite3_progress_handler(c->db, 20000, progress, NULL);
     const char *pragmas = (flags & DB_READWRITE)
@@ -177,6 +226,10 @@ int db_exec(db_conn *c, const char *sql, rm_error *err)
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         int code = sqlite3_errcode(c->db) & 0xff;
+        if (code == SQLITE_FULL || code == SQLITE_READONLY || code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+            sqlite3_free(msg);
+            return db_error(c, err, 503, "writing");
+        }
         int status = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
                       code == SQLITE_READONLY || code == SQLITE_IOERR) ? 503 : 500;
         rm_error_set(err, status, status == 503 ? "Service Unavailable" : "Database error", "%s",

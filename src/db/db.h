@@ -48,8 +48,15 @@ bool db_changed_since_last_check(db_conn *c);
 /* Set the deadline (CLOCK_MONOTONIC microseconds, 0 for none) after which queries on read
  * connections of the calling thread are interrupted (err 503). */
 void db_deadline_set(int64_t deadline_us);
+/* Waits for locks held by other connections (every connection of the process): how many
+ * statements had to wait, the time spent waiting, and how many gave up (SQLITE_BUSY). */
+typedef struct db_busy_stats {
+    uint64_t waits, wait_us, timeouts;
+} db_busy_stats;
+void db_busy_get_stats(db_busy_stats *out);
+
 /* Fill err from the connection's last SQLite error; returns -1. status 503 for busy/locked/full
- * or read-only databases, else the given status. */
+ * or read-only databases (with a detail that says what to do), else the given status. */
 int db_error(db_conn *c, rm_error *err, int status, const char *what);
 
 #endif

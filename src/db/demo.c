@@ -33,6 +33,7 @@
 #include "core/date.h"
 #include "core/fold.h"
 #include "db/demo_int.h"
+#include "db/demo_licensing.h"
 
 #define DEMO_CITY_FACILITIES 1500
 #define DEMO_MAX_FACILITIES 1000000L
@@ -1242,6 +1243,8 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
             fprintf(stderr, "demo: %ld/%ld facilities\n", i + 1, total);
     }
     if (demo_receptors_generate(db, opt, err) < 0)
+        goto cleanup; /* err already says why; cleanup rolls back */
+    if (demo_licensing_generate(db, opt, err) < 0)
         goto cleanup; /* err already says why; cleanup rolls back */
     if (demo_meta(c, opt->seed) < 0)
         goto fail;

@@ -44,17 +44,18 @@
 
 /* When the facility's next inspection is due: after a failed inspection, the earlier of its
  * follow-up date and the practice's shorter failed_interval_months; otherwise the practice's
- * inspection_interval_months after the last inspection, or after its first licence or declaration
- * (or its entry in the register) when it was never inspected. NULL for a closed facility. */
+ * inspection_interval_months after the last inspection, or, when it was never inspected, after the
+ * earlier of its first licence or declaration and its entry in the register. NULL for a closed
+ * facility. */
 #define LIC_FAC_NEXT_INSPECTION                                                                          \
     "(CASE WHEN t.status = 'closed' THEN NULL "                                                            \
     "WHEN " LIC_FAC_LAST_INSPECTION("result") " = 'failed' THEN min(coalesce("                             \
     LIC_FAC_LAST_INSPECTION("follow_up_due") ", '9999-12-31'), date(" LIC_FAC_LAST_INSPECTION("date")      \
     ", '+' || " LIC_FAC_INTERVAL("failed_interval_months") " || ' months')) "                              \
-    "ELSE date(coalesce(" LIC_FAC_LAST_INSPECTION("date") ", (SELECT min(a.issued) FROM authorization a "   \
-    "WHERE a.facility_id = t.id AND a.kind IN ('licence','declaration_confirmation')), "                  \
-    "substr(t.created_at, 1, 10)), '+' || " LIC_FAC_INTERVAL("inspection_interval_months")                 \
-    " || ' months') END)"
+    "ELSE date(coalesce(" LIC_FAC_LAST_INSPECTION("date") ", min(coalesce((SELECT min(a.issued) FROM "      \
+    "authorization a WHERE a.facility_id = t.id AND a.kind IN ('licence','declaration_confirmation')), "    \
+    "substr(t.created_at, 1, 10)), substr(t.created_at, 1, 10))), '+' || "                                  \
+    LIC_FAC_INTERVAL("inspection_interval_months") " || ' months') END)"
 
 /* An operating facility whose next inspection is before today (NULL for the others). */
 #define LIC_FAC_INSPECTION_OVERDUE                                                                       \

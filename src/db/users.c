@@ -68,7 +68,7 @@ int users_add(db_conn *c, const char *name, user_role role, const char *password
         sqlite3_bind_text(st, 3, password_hash, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     db_stmt_done(st);
-    if (s == SQLITE_CONSTRAINT)
+    if ((s & 0xff) == SQLITE_CONSTRAINT)
         return rm_error_set(err, 409, "User exists", "a user named %s exists already", name);
     if (s != SQLITE_DONE)
         return db_error(c, err, 500, "adding a user");

@@ -59,6 +59,22 @@ int geo_circle_ring(double lon, double lat, double radius_m, int n, double *xy);
 bool geo_circle_box(double lon, double lat, double radius_m, geo_box *box);
 
 /*
+ * A fast estimate of the geodesic distance (a local projection at the mean latitude with the
+ * ellipsoid's radii of curvature there: no iteration, a few tens of nanoseconds), and a bound on
+ * its error: |estimate - geo_distance| <= geo_estimate_error_m(estimate). Valid while both points
+ * lie within +-GEO_ESTIMATE_MAX_LAT and are at most GEO_ESTIMATE_MAX_M apart (the bound is four
+ * times the largest error seen over millions of random pairs of that domain, 0.375 d³/a²); callers
+ * use it to decide what is certainly inside or outside a circle and measure exactly the rest.
+ */
+#define GEO_ESTIMATE_MAX_M 200000.0
+#define GEO_ESTIMATE_MAX_LAT 70.0
+double geo_distance_estimate(double lon1, double lat1, double lon2, double lat2);
+static inline double geo_estimate_error_m(double d_m)
+{
+    return 1.5 * d_m * d_m * d_m / (GEO_WGS84_A * GEO_WGS84_A) + 1e-6;
+}
+
+/*
  * Geodesic distance from point (px, py) to the segment from (ax, ay) to (bx, by), where the
  * segment is the straight line in lon/lat between its ends (as GeoJSON and GEOS read polygon
  * edges): the minimum over the segment's points, found by sampling and golden-section refinement

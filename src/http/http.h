@@ -38,6 +38,21 @@ typedef int (*http_handler)(http_request *req, rm_error *err);
 #define HTTP_DEFERRED 1
 #define HTTP_MAX_HEADERS 16
 
+/* Limits of one route beyond the server's defaults, matched by method and pattern as the routing
+ * table is: the request body's size (checked against Content-Length before the body is read) and
+ * how many requests of the route may run at once (beyond that: 503 with Retry-After), and whether
+ * its handler runs on the job pool instead of the connection thread. One table
+ * for every route (http_config.route_limits), so a route's limits are read in one place. */
+typedef struct http_route_limit {
+    int methods;
+    const char *pattern;
+    size_t max_body_bytes;   /* 0: the server's max_body_bytes */
+    int max_concurrent;      /* 0: no cap; HTTP_HALF_THREADS: half the connection threads, at least 1 */
+    bool run_on_jobs;        /* run the handler on the job pool (http/jobs.h), not on a connection
+                              * thread: for slow handlers that do not defer by themselves */
+} http_route_limit;
+#define HTTP_HALF_THREADS (-1)
+
 typedef struct http_config {
     const char *db_path;
     const char *bind;        /* address to listen on */
@@ -53,7 +68,8 @@ typedef struct http_config {
     size_t tile_cache_bytes;
     int cluster_maxzoom;      /* point layers are clustered below this zoom */
     double cluster_cell;      /* cluster grid cell, tile units */
-    const char *tile_cache_control; /* Cache-Control of tiles (NULL: no-cache) */
+    const char *tile_cache_control; /* Cache-Control of public tiles (NULL: no-cache) */
+    const char *tile_cache_control_private; /* of tiles for signed-in callers (NULL: no-cache) */
     void *app;                /* the application's shared state (api/state.h) */
     /* Called before a route's handler: 0 to go on, -1 with err (401/403) to refuse. */
     int (*authorize)(http_request *req, const http_route *route, rm_error *err);
@@ -62,6 +78,11 @@ typedef struct http_config {
     int job_threads;
     long read_quota_rows;     /* sensitive rows one user may read per hour (0: no limit) */
     int query_budget_ms;      /* a request's queries are interrupted after this long (0: no limit) */
+    const http_route_limit *route_limits; /* terminated by a NULL pattern; may be NULL */
+    const char *tls_cert_path;  /* PEM certificate chain (with tls_key_path: serve HTTPS) */
+    const char *tls_key_path;   /* PEM private key */
+    const char *access_log;     /* file for the access log; NULL: standard error; "off": none */
+    int max_per_ip;             /* connections from one address (0: no limit) */
 } http_config;
 
 struct http_request {
@@ -99,6 +120,12 @@ struct http_request {
     int role;                 /* db/users.h user_role */
     bool write_scope;
     const char *token;        /* the presented token (header or cookie), for logout */
+    /* Bookkeeping of the server (metrics, access log, limits). */
+    const http_route *route;          /* the matched route (NULL: none matched) */
+    const http_route_limit *limit;    /* the route's limits (NULL: defaults) */
+    size_t max_body_bytes;            /* the body limit of this request */
+    size_t bytes_out;                 /* body bytes of the answer as sent (after gzip) */
+    int *slot;                        /* the concurrency slot counter held (released when done) */
 };
 
 /* Request accessors. */
@@ -110,7 +137,7 @@ const char *http_query(http_request *req, const char *name);
 int http_query_check(http_request *req, const char *const *allowed, rm_error *err);
 /* A request header, or NULL. */
 const char *http_header(http_request *req, const char *name);
-/* Base URL for absolute links: --public-url, else http://Host. No trailing slash. Appended to b. */
+/* Base URL for absolute links: --public-url, else http://Host (https:// when serving HTTPS). No trailing slash. Appended to b. */
 void http_base_url(http_request *req, buf *b);
 
 /* Response helpers. */
@@ -130,6 +157,10 @@ struct http_route {
 /* The thread's read connection to the register (opened on first use, closed when the thread ends).
  * NULL with err filled (503) when the database cannot be opened. */
 db_conn *http_thread_db(http_request *req, rm_error *err);
+
+/* Append the server's own metrics (requests by route and status, latency histograms, connections,
+ * refused requests) in the Prometheus text format to out. */
+void http_metrics_write(http_request *req, buf *out);
 
 /* Start serving routes (terminated by a NULL pattern) with config; blocks until SIGINT/SIGTERM, then
  * stops cleanly. Returns 0, or -1 with err filled when the server cannot start. */

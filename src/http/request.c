@@ -88,7 +88,7 @@ void http_base_url(http_request *req, buf *b)
     clean[k] = 0;
     if (!k)
         snprintf(clean, sizeof clean, "%s:%d", req->config->bind, req->config->port);
-    buf_appendf(b, "http://%s", clean);
+    buf_appendf(b, "%s://%s", req->config->tls ? "https" : "http", clean);
 }
 
 void http_url_encode(buf *b, const char *s)

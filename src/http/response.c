@@ -99,6 +99,35 @@ static bool accepts(const char *header, const char *token)
     return false;
 }
 
+/* Did the handler set header name? */
+static bool has_header(const http_request *req, const char *name)
+{
+    for (int i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->header_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Headers every answer gets unless its handler set its own (the web map's pages set a full
+ * Content-Security-Policy): no framing by other sites, no referrer leaking paths, and on HTTPS a
+ * promise to browsers to keep using it. JSON documents get a policy that allows nothing, should a
+ * browser ever render one. */
+static void add_security_headers(http_request *req, struct MHD_Response *resp)
+{
+    if (!has_header(req, "Content-Security-Policy")) {
+        bool json = req->content_type && strncmp(req->content_type, "application/", 12) == 0 &&
+                    strstr(req->content_type, "json");
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                json ? "default-src 'none'; frame-ancestors 'none'" : "frame-ancestors 'none'");
+    }
+    if (!has_header(req, "X-Frame-Options"))
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (!has_header(req, "Referrer-Policy"))
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (req->config->tls)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 /* Does If-None-Match list etag (or "*")? */
 static bool etag_matches(const char *inm, const char *etag)
 {
@@ -147,6 +176,8 @@ enum MHD_Result response_queue(http_request *req)
         }
     }
     size_t len = req->out.len;
+    req->status = status;
+    req->bytes_out = len;
     char *body = buf_detach(&req->out, NULL);
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
     if (!resp) {
@@ -159,7 +190,12 @@ enum MHD_Result response_queue(http_request *req)
     MHD_add_response_header(resp, "Access-Control-Expose-Headers",
                             "ETag, Location, Content-Crs, Link, Content-Disposition");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (!req->no_compress || req->body_gzipped)
+    add_security_headers(req, resp);
+    bool vary_set = false;
+    for (int i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->header_names[i], "Vary") == 0)
+            vary_set = true;
+    if ((!req->no_compress || req->body_gzipped) && !vary_set)
         MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     if (gz)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");

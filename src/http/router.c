@@ -5,8 +5,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "http/jobs.h"
 #include "http/response.h"
+#include "http/server_int.h"
+
+/* Paths longer than this are refused with 414. */
+#define ROUTER_MAX_PATH 2048
 
 /* Match path against pattern; on success fill req->path_params with pointers into req's own copy. */
 static int match(const char *pattern, const char *path, http_request *req, char *scratch, size_t cap)
@@ -61,6 +67,20 @@ static int match(const char *pattern, const char *path, http_request *req, char 
     return 1;
 }
 
+const http_route_limit *router_limit(const http_route_limit *limits, int method, const char *path)
+{
+    if (!limits || !method || strlen(path) >= ROUTER_MAX_PATH)
+        return NULL;
+    http_request probe = {0};
+    char scratch[ROUTER_MAX_PATH];
+    for (const http_route_limit *l = limits; l->pattern; l++) {
+        int m = l->methods | ((l->methods & HTTP_GET) ? HTTP_HEAD : 0);
+        if ((m & method) && match(l->pattern, path, &probe, scratch, sizeof scratch))
+            return l;
+    }
+    return NULL;
+}
+
 void router_allow(int methods, buf *b)
 {
     static const struct { int m; const char *name; } names[] = {
@@ -89,11 +109,49 @@ void router_finish(http_request *req, http_handler finish)
     }
 }
 
+/* A handler run on the job pool (http_route_limit.run_on_jobs): its state across the deferral. */
+typedef struct jobs_run {
+    http_handler handler;
+    int rc;
+    rm_error err;
+    char *scratch;  /* the copy of the path that path_params point into */
+} jobs_run;
+
+static void jobs_run_free(void *p)
+{
+    jobs_run *run = p;
+    free(run->scratch);
+    free(run);
+}
+
+static void jobs_run_work(http_request *req)
+{
+    jobs_run *run = req->job_data;
+    int64_t budget_ms = req->config->query_budget_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    db_deadline_set(budget_ms ? (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + budget_ms * 1000 : 0);
+    run->rc = run->handler(req, &run->err);
+    db_deadline_set(0);
+}
+
+static int jobs_run_finish(http_request *req, rm_error *err)
+{
+    jobs_run *run = req->job_data;
+    if (run->rc == HTTP_DEFERRED)
+        return rm_error_set(err, 500, "Internal Server Error", "a handler run on the job pool deferred again");
+    if (run->rc != 0) {
+        *err = run->err;
+        return -1;
+    }
+    return 0;
+}
+
 int router_dispatch(const http_route *routes, http_request *req)
 {
     int result = 0;
     rm_error err = {0};
-    static const size_t cap = 2048;
+    static const size_t cap = ROUTER_MAX_PATH;
     char *scratch = NULL;
     int allowed = 0;
     bool matched = false;
@@ -153,13 +211,35 @@ int router_dispatch(const http_route *routes, http_request *req)
         buf_free(&allow);
         goto fail;
     }
+    req->route = hit;
     if (req->body_too_large) {
         rm_error_set(&err, 413, "Payload Too Large", "the request body is larger than the limit of %zu bytes",
-                     req->config->max_body_bytes);
+                     req->max_body_bytes);
         goto fail;
     }
     if (req->config->authorize && req->config->authorize(req, hit, &err) < 0)
         goto fail;
+    if (server_slot_acquire(req, &err) < 0)
+        goto fail;
+    if (req->limit && req->limit->run_on_jobs) {
+        /* Slow work: on the job pool, so that this connection thread goes on serving others. */
+        jobs_run *run = calloc(1, sizeof *run);
+        if (!run)
+            abort();
+        run->handler = hit->handler;
+        run->scratch = scratch;
+        req->job_data = run;
+        req->job_data_free = jobs_run_free;
+        if (http_defer(req, jobs_run_work, jobs_run_finish, &err) < 0) {
+            req->job_data = NULL;
+            req->job_data_free = NULL;
+            free(run);
+            goto fail;
+        }
+        scratch = NULL; /* the job's now */
+        result = HTTP_DEFERRED;
+        goto done;
+    }
     int rc = hit->handler(req, &err);
     if (rc == HTTP_DEFERRED) {
         result = HTTP_DEFERRED;

@@ -12,6 +12,8 @@
 int router_dispatch(const http_route *routes, http_request *req);
 /* Run a deferred handler's finish function and turn its error into a problem answer. */
 void router_finish(http_request *req, http_handler finish);
+/* The entry of limits (terminated by a NULL pattern; may be NULL) for method and path, or NULL. */
+const http_route_limit *router_limit(const http_route_limit *limits, int method, const char *path);
 /* Write the Allow header value for a method mask ("GET, HEAD, OPTIONS") into b. */
 void router_allow(int methods, buf *b);
 

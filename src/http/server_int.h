@@ -9,5 +9,9 @@
 struct jobs;
 /* The job pool of the server running req. */
 struct jobs *server_jobs(http_request *req);
+/* Take one of the concurrency slots of req's route (http_route_limit.max_concurrent), held until
+ * the request is freed. 0 (also when the route has no cap), or -1 with err (503, Retry-After set)
+ * when all are taken. */
+int server_slot_acquire(http_request *req, rm_error *err);
 
 #endif

@@ -1,305 +1,752 @@
 /*
- * import: GIS files into the register through GDAL; see import.h.
+ * import: the run of an import: options, the worker's stream, the column plan of each layer, the
+ * transaction and the report; see import.h. Rows are handled by import_row.c.
  */
 #include "io/import.h"
 
-#include <cpl_conv.h>
-#include <cpl_error.h>
-#include <gdal.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
-#include <pthread.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "core/fold.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "db/audit.h"
+#include "io/crosswalk.h"
+#include "io/import_int.h"
+#include "io/mapping.h"
+#include "io/sandbox.h"
 
-/* The only drivers an untrusted file may be read with. */
-static const char *const allowed_drivers[] = {"GeoJSON", "TopoJSON", "GPKG", "ESRI Shapefile", "CSV",
-                                              "KML", "LIBKML", "XLSX", NULL};
+/* Import-only targets per layer (see mapping.h). */
+static const struct {
+    const char *name;
+    unsigned layers;
+} virtual_targets[] = {
+    {"lon", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"lat", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"x", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"y", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"organization", MAP_FACILITIES},
+    {"tax_code", MAP_FACILITIES},
+    {"facility_code", MAP_SOURCES | MAP_DEVICES | MAP_AUTHORIZATIONS},
+    {"facility_legacy_id", MAP_SOURCES | MAP_DEVICES | MAP_AUTHORIZATIONS},
+    {"legacy_system", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"legacy_id", MAP_FACILITIES | MAP_SOURCES | MAP_DEVICES | MAP_RECEPTORS | MAP_AUTHORIZATIONS},
+    {"name", MAP_BOUNDARIES}, {"name_en", MAP_BOUNDARIES}, {"level", MAP_BOUNDARIES}, {"code", MAP_BOUNDARIES},
+    {"valid_from", MAP_BOUNDARIES}, {"valid_to", MAP_BOUNDARIES},
+};
 
-static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+void import_gdal_init(void) { parse_gdal_init(); }
 
-static void gdal_setup(void)
+const char *import_layers(void) { return "facilities, sources, devices, receptors, boundaries, authorizations"; }
+
+void import_add_issue(import_report *rep, long row, const char *field, const char *reason)
 {
-    /* No file may make GDAL reach the network or other files. */
-    CPLSetConfigOption("GDAL_HTTP_TIMEOUT", "1");
-    CPLSetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none");
-    CPLSetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR");
-    CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "200");
-    CPLSetConfigOption("CPL_DEBUG", "OFF");
-    /* GDAL's messages are read where GDAL is called (CPLGetLastErrorMsg), never printed. */
-    CPLSetErrorHandler(CPLQuietErrorHandler);
-    GDALAllRegister();
-}
-
-void import_gdal_init(void)
-{
-    pthread_once(&gdal_once, gdal_setup);
-}
-
-/* Refuse names GDAL would treat as virtual file systems or indirections. */
-static int check_path(const char *path, rm_error *err)
-{
-    if (strncmp(path, "/vsi", 4) == 0 || strstr(path, "/vsi") || strchr(path, ':') ||
-        strncasecmp(path, "<", 1) == 0)
-        return rm_error_set(err, 400, "Refused file", "%s: virtual file systems, URLs and connection strings "
-                            "are not accepted; give a plain file path", path);
-    const char *dot = strrchr(path, '.');
-    if (dot && (strcasecmp(dot, ".vrt") == 0 || strcasecmp(dot, ".ovf") == 0))
-        return rm_error_set(err, 400, "Refused file", "%s: VRT files are not accepted (they open other files)", path);
-    if (access(path, R_OK) != 0)
-        return rm_error_set(err, 404, "No such file", "%s cannot be read", path);
-    return 0;
-}
-
-/* The column a target field comes from: --map field=column, else the field's own name (any case). */
-static int field_index(OGRFeatureDefnH defn, const import_options *o, const char *field, const char *const *alts)
-{
-    size_t fl = strlen(field);
-    for (int i = 0; i < o->nmaps; i++)
-        if (strncmp(o->maps[i], field, fl) == 0 && o->maps[i][fl] == '=')
-            return OGR_FD_GetFieldIndex(defn, o->maps[i] + fl + 1);
-    int n = OGR_FD_GetFieldCount(defn);
-    for (int k = 0; k < n; k++) {
-        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k));
-        if (strcasecmp(name, field) == 0)
-            return k;
-        for (const char *const *a = alts; a && *a; a++)
-            if (strcasecmp(name, *a) == 0)
-                return k;
+    if (rep->nissues >= IMPORT_MAX_ISSUES) {
+        rep->issues_dropped++;
+        return;
     }
-    return -1;
+    if (rep->nissues == rep->issues_cap) {
+        size_t cap = rep->issues_cap ? 2 * rep->issues_cap : 64;
+        import_issue *x = realloc(rep->issues, cap * sizeof *x);
+        if (!x)
+            abort();
+        rep->issues = x;
+        rep->issues_cap = cap;
+    }
+    import_issue *i = &rep->issues[rep->nissues++];
+    i->row = row;
+    snprintf(i->field, sizeof i->field, "%s", field);
+    snprintf(i->reason, sizeof i->reason, "%s", reason);
 }
 
-static const char *default_value(const import_options *o, const char *field)
+void import_report_free(import_report *rep)
 {
-    size_t fl = strlen(field);
-    for (int i = 0; i < o->ndefaults; i++)
-        if (strncmp(o->defaults[i], field, fl) == 0 && o->defaults[i][fl] == '=')
-            return o->defaults[i] + fl + 1;
+    free(rep->issues);
+    rep->issues = NULL;
+    rep->nissues = rep->issues_cap = 0;
+    buf_free(&rep->notes);
+    buf_free(&rep->mapping);
+}
+
+static void csv_cell(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void import_report_csv(const import_report *rep, FILE *out)
+{
+    fputs("row,field,reason\n", out);
+    for (size_t i = 0; i < rep->nissues; i++) {
+        fprintf(out, "%ld,", rep->issues[i].row);
+        csv_cell(out, rep->issues[i].field);
+        fputc(',', out);
+        csv_cell(out, rep->issues[i].reason);
+        fputc('\n', out);
+    }
+    if (rep->issues_dropped)
+        fprintf(out, ",,%ld more problems not listed\n", rep->issues_dropped);
+}
+
+void import_report_json(const import_report *rep, buf *out)
+{
+    json_writer w;
+    json_init(&w, out);
+    json_arr_begin(&w);
+    for (size_t i = 0; i < rep->nissues; i++) {
+        json_obj_begin(&w);
+        json_kv_int(&w, "row", rep->issues[i].row);
+        json_kv_str(&w, "field", rep->issues[i].field);
+        json_kv_str(&w, "reason", rep->issues[i].reason);
+        json_obj_end(&w);
+    }
+    json_arr_end(&w);
+}
+
+static void add_note(import_report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_note(import_report *rep, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vappendf(&rep->notes, fmt, ap);
+    va_end(ap);
+    buf_putc(&rep->notes, '\n');
+}
+
+/* Owned strings of the run (mapping file lines), freed at the end. */
+typedef struct strings {
+    char **v;
+    int n, cap;
+} strings;
+
+static const char *keep(strings *s, const char *a, const char *b)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 16;
+        char **x = realloc(s->v, (size_t)s->cap * sizeof *x);
+        if (!x)
+            abort();
+        s->v = x;
+    }
+    size_t n = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    snprintf(p, n, "%s%s%s", a, b ? "=" : "", b ? b : "");
+    s->v[s->n++] = p;
+    return p;
+}
+
+static void strings_free(strings *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+/* Read a mapping file into x (maps, defaults) and its settings. */
+static int read_mapping_file(import_ctx *x, const char *path, strings *own, rm_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return rm_error_set(err, 400, "Cannot read the mapping", "%s: %s", path, strerror(errno));
+    char line[2048];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *k, *v;
+        int r = mapping_split_line(line, &k, &v);
+        if (r == 0)
+            continue;
+        if (r < 0) {
+            rc = rm_error_set(err, 400, "Bad mapping file", "%s line %d: expected field = column", path, lineno);
+            break;
+        }
+        if (strcmp(k, "crs") == 0) {
+            if (!x->crs_opt)
+                x->crs_opt = keep(own, v, NULL);
+        } else if (strcmp(k, "legacy_system") == 0 && !strchr(v, ' ')) {
+            /* "legacy_system = HCM-2024" sets the register; a column named like that is mapped with
+             * legacy_system = Column Name (it has a space) or --map. */
+            if (!x->legacy_system)
+                x->legacy_system = keep(own, v, NULL);
+        } else if (strcmp(k, "upsert_by") == 0) {
+            if (!x->upsert_by)
+                x->upsert_by = keep(own, v, NULL);
+        } else if (strcmp(k, "record_owner") == 0) {
+            x->record_owner = keep(own, v, NULL);
+        } else if (strncmp(k, "set.", 4) == 0) {
+            if (x->ndefaults < IMPORT_MAX_MAPS * 2)
+                x->defaults[x->ndefaults++] = keep(own, k + 4, v);
+        } else if (x->nmaps < IMPORT_MAX_MAPS * 2) {
+            x->maps[x->nmaps++] = keep(own, k, v);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* A target name valid for the layer: a writable field of the collection or an import-only one. */
+static const char *target_of(const import_ctx *x, const char *name, const coll_field **field)
+{
+    *field = NULL;
+    if (x->coll) {
+        const coll_field *f = coll_field_find(x->coll, name);
+        if (f) {
+            *field = f;
+            return f->name;
+        }
+    }
+    for (size_t i = 0; i < sizeof virtual_targets / sizeof virtual_targets[0]; i++)
+        if ((virtual_targets[i].layers & x->layer_bit) && strcmp(virtual_targets[i].name, name) == 0)
+            return virtual_targets[i].name;
     return NULL;
 }
 
-static const char *feature_text(OGRFeatureH f, int idx, const import_options *o, const char *field)
+static void list_targets(const import_ctx *x, buf *b)
 {
-    if (idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx)) {
-        const char *s = OGR_F_GetFieldAsString(f, idx);
-        if (s && *s)
-            return s;
-    }
-    return default_value(o, field);
+    if (x->coll)
+        for (const coll_field *f = x->coll->fields; f->name; f++)
+            buf_appendf(b, "%s%s", b->len ? ", " : "", f->name);
+    for (size_t i = 0; i < sizeof virtual_targets / sizeof virtual_targets[0]; i++)
+        if ((virtual_targets[i].layers & x->layer_bit) && !(x->coll && coll_field_find(x->coll, virtual_targets[i].name)))
+            buf_appendf(b, "%s%s", b->len ? ", " : "", virtual_targets[i].name);
 }
 
-/* Make valid can turn a polygon into a collection of polygons and slivers of lines: keep the
- * polygons, as one MultiPolygon. Takes ownership of g; NULL when nothing areal remains. */
-static OGRGeometryH polygons_only(OGRGeometryH g)
+static int find_column(const import_ctx *x, const char *name)
 {
-    if (!g)
-        return NULL;
-    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t == wkbPolygon || t == wkbMultiPolygon)
-        return g;
-    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon);
-    int n = OGR_G_GetGeometryCount(g);
-    for (int i = 0; i < n; i++) {
-        OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
-        OGRwkbGeometryType pt = wkbFlatten(OGR_G_GetGeometryType(part));
-        if (pt == wkbPolygon)
-            OGR_G_AddGeometry(mp, part);
-        else if (pt == wkbMultiPolygon)
-            for (int k = 0; k < OGR_G_GetGeometryCount(part); k++)
-                OGR_G_AddGeometry(mp, OGR_G_GetGeometryRef(part, k));
-    }
-    OGR_G_DestroyGeometry(g);
-    if (OGR_G_GetGeometryCount(mp) == 0) {
-        OGR_G_DestroyGeometry(mp);
-        return NULL;
-    }
-    return mp;
+    for (int i = 0; i < x->ncols; i++)
+        if (strcmp(x->colnames[i], name) == 0)
+            return i;
+    for (int i = 0; i < x->ncols; i++)
+        if (mapping_same_name(x->colnames[i], name))
+            return i;
+    return -1;
 }
 
-static int import_boundaries(db_conn *c, OGRLayerH layer, OGRCoordinateTransformationH ct, const char *label,
-                             const import_options *o, import_report *rep, rm_error *err)
+static int plan_add(import_ctx *x, const char *target, const coll_field *field, int col, const char *unit)
 {
-    static const char *const name_alts[] = {"NAME", "ten", "tên", "name_vi", "NAME_VI", "admin", NULL};
-    static const char *const code_alts[] = {"id", "ISO_A3", "ma", "mã", NULL};
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    int i_name = field_index(defn, o, "name", name_alts), i_en = field_index(defn, o, "name_en", NULL),
-        i_level = field_index(defn, o, "level", NULL), i_code = field_index(defn, o, "code", code_alts),
-        i_from = field_index(defn, o, "valid_from", NULL), i_to = field_index(defn, o, "valid_to", NULL);
-    sqlite3_stmt *st = db_stmt(c,
-        "INSERT INTO boundary(name, name_en, level, code, valid_from, valid_to, source, search_key, "
-        "min_lon, min_lat, max_lon, max_lat, geom) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, rm_fold(?1 || ' ' || coalesce(?2, '')), ?8, ?9, ?10, ?11, "
-        "CastToMultiPolygon(GeomFromWKB(?12, 4326)))", err);
-    if (!st)
-        return -1;
-    long total = OGR_L_GetFeatureCount(layer, 1);
-    OGRFeatureH f;
-    OGR_L_ResetReading(layer);
-    double gminx = 1e9, gminy = 1e9, gmaxx = -1e9, gmaxy = -1e9;
-    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
-        rep->rows_read++;
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        const char *name = feature_text(f, i_name, o, "name");
-        const char *level = feature_text(f, i_level, o, "level");
-        if (!level)
-            level = "country";
-        if (!g || !name || OGR_G_IsEmpty(g)) {
-            rep->rows_invalid++;
-            OGR_F_Destroy(f);
-            continue;
-        }
-        OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(g));
-        if (gt != wkbPolygon && gt != wkbMultiPolygon) {
-            rep->rows_invalid++;
-            OGR_F_Destroy(f);
-            continue;
-        }
-        if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-            OGR_F_Destroy(f);
-            return rm_error_set(err, 422, "Cannot reproject", "row %ld cannot be reprojected to EPSG:4326: %s",
-                                rep->rows_read, CPLGetLastErrorMsg());
-        }
-        if (!OGR_G_IsValid(g)) {
-            OGRGeometryH v = polygons_only(OGR_G_MakeValid(g));
-            if (!v) {
-                rep->rows_invalid++;
-                OGR_F_Destroy(f);
-                continue;
-            }
-            OGR_F_SetGeometryDirectly(f, v);
-            g = v;
-        }
-        OGREnvelope env;
-        OGR_G_GetEnvelope(g, &env);
-        int wkb_len = OGR_G_WkbSize(g);
-        unsigned char *wkb = malloc((size_t)wkb_len);
-        if (!wkb)
+    for (int i = 0; i < x->nplan; i++)
+        if (strcmp(x->plan[i].target, target) == 0)
+            return 0;
+    for (int i = 0; i < x->nplan; i++)
+        if (x->plan[i].col == col)
+            return 0;
+    if (x->nplan == PLAN_MAX)
+        return 0;
+    x->plan[x->nplan++] = (plan_col){target, col, unit, field};
+    return 1;
+}
+
+/* The column plan of a layer record: explicit maps first, then guesses from the headers. */
+static int build_plan(import_ctx *x, const rowpipe_layer *l, rm_error *err)
+{
+    for (int i = 0; i < x->ncols; i++)
+        free(x->colnames[i]);
+    x->ncols = (int)l->nfields;
+    for (uint32_t i = 0; i < l->nfields; i++) {
+        x->colnames[i] = malloc(l->field_names[i].n + 1);
+        if (!x->colnames[i])
             abort();
-        OGR_G_ExportToWkb(g, wkbNDR, wkb);
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        const char *en = feature_text(f, i_en, o, "name_en");
-        if (en)
-            sqlite3_bind_text(st, 2, en, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(st, 2);
-        sqlite3_bind_text(st, 3, level, -1, SQLITE_TRANSIENT);
-        const char *vals[3] = {feature_text(f, i_code, o, "code"), feature_text(f, i_from, o, "valid_from"),
-                               feature_text(f, i_to, o, "valid_to")};
-        for (int k = 0; k < 3; k++)
-            if (vals[k])
-                sqlite3_bind_text(st, 4 + k, vals[k], -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(st, 4 + k);
-        sqlite3_bind_text(st, 7, label, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 8, env.MinX);
-        sqlite3_bind_double(st, 9, env.MinY);
-        sqlite3_bind_double(st, 10, env.MaxX);
-        sqlite3_bind_double(st, 11, env.MaxY);
-        sqlite3_bind_blob(st, 12, wkb, wkb_len, free);
-        int s = sqlite3_step(st);
-        db_stmt_done(st);
-        OGR_F_Destroy(f);
-        if (s != SQLITE_DONE) {
-            char detail[600];
-            snprintf(detail, sizeof detail, "row %ld", rep->rows_read);
-            return db_error(c, err, 422, detail);
+        memcpy(x->colnames[i], l->field_names[i].p, l->field_names[i].n);
+        x->colnames[i][l->field_names[i].n] = 0;
+    }
+    x->nplan = 0;
+    for (int i = 0; i < x->nmaps; i++) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", x->maps[i]);
+        char *eq = strchr(tmp, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        char *col = eq + 1, *unit = NULL;
+        char *at = strrchr(col, '@');
+        if (at && mapping_unit_bq(at + 1) > 0) {
+            *at = 0;
+            unit = at + 1;
         }
-        rep->rows_written++;
-        if (env.MinX < gminx) gminx = env.MinX;
-        if (env.MinY < gminy) gminy = env.MinY;
-        if (env.MaxX > gmaxx) gmaxx = env.MaxX;
-        if (env.MaxY > gmaxy) gmaxy = env.MaxY;
-        if (o->progress && total > 0 && rep->rows_read % 50 == 0) {
-            fprintf(stderr, "\rimport: %ld/%ld rows (%ld%%)", rep->rows_read, total, rep->rows_read * 100 / total);
-            fflush(stderr);
+        const coll_field *f;
+        const char *t = target_of(x, tmp, &f);
+        if (!t) {
+            buf b = BUF_INIT;
+            list_targets(x, &b);
+            rm_error_set(err, 400, "Unknown field", "--map %s: %s has no field '%s'; fields: %s", x->maps[i],
+                         x->o->layer, tmp, b.data ? b.data : "");
+            buf_free(&b);
+            return -1;
+        }
+        int c = find_column(x, col);
+        if (c < 0) {
+            buf b = BUF_INIT;
+            for (int k = 0; k < x->ncols; k++)
+                buf_appendf(&b, "%s%s", k ? ", " : "", x->colnames[k]);
+            rm_error_set(err, 400, "Unknown column", "--map %s: the file has no column '%s'; its columns: %s",
+                         x->maps[i], col, b.data ? b.data : "(none)");
+            buf_free(&b);
+            return -1;
+        }
+        static const char *const units[] = {"Bq", "kBq", "MBq", "GBq", "TBq", "Ci", "mCi", "uCi", NULL};
+        const char *u = NULL;
+        for (int k = 0; unit && units[k]; k++)
+            if (strcasecmp(units[k], unit) == 0 || (strcmp(units[k], "uCi") == 0 && mapping_unit_bq(unit) == 3.7e4))
+                u = units[k];
+        plan_add(x, t, f, c, u);
+    }
+    int explicit_n = x->nplan;
+    bool ward_guessed = false;
+    for (int c = 0; c < x->ncols; c++) {
+        const char *unit = NULL;
+        const char *g = mapping_guess_target(x->colnames[c], x->layer_bit, &unit);
+        if (!g)
+            continue;
+        const coll_field *f;
+        const char *t = target_of(x, g, &f);
+        if (t && plan_add(x, t, f, c, unit) && strcmp(t, "ward") == 0)
+            ward_guessed = true;
+    }
+    /* A file with old districts names its wards the old way: "Phường/Xã" beside "Quận/Huyện" is
+     * the pre-2025 ward (the 2025 one comes from the crosswalk). */
+    if (x->layer_bit == MAP_FACILITIES && ward_guessed) {
+        int iw = -1, has_district = 0, has_legacy_ward = 0;
+        for (int i = 0; i < x->nplan; i++) {
+            if (strcmp(x->plan[i].target, "ward") == 0 && i >= explicit_n)
+                iw = i;
+            has_district |= strcmp(x->plan[i].target, "legacy_district") == 0;
+            has_legacy_ward |= strcmp(x->plan[i].target, "legacy_ward") == 0;
+        }
+        if (iw >= 0 && has_district && !has_legacy_ward) {
+            x->plan[iw].target = "legacy_ward";
+            x->plan[iw].field = coll_field_find(x->coll, "legacy_ward");
+            add_note(x->rep, "column '%s' read as the pre-2025 ward (the file names districts); the 2025 ward "
+                     "comes from the crosswalk", x->colnames[x->plan[iw].col]);
         }
     }
-    if (o->progress && total > 0)
-        fprintf(stderr, "\rimport: %ld/%ld rows (100%%)\n", rep->rows_read, total);
-    if (rep->rows_written) {
-        sqlite3_stmt *tc = db_stmt(c, "INSERT INTO tile_change(layer, min_lon, min_lat, max_lon, max_lat) "
-                                      "VALUES ('boundaries', ?, ?, ?, ?)", err);
+    x->col_lon = x->col_lat = x->col_x = x->col_y = -1;
+    buf unused = BUF_INIT;
+    for (int c = 0; c < x->ncols; c++) {
+        int used = 0;
+        for (int i = 0; i < x->nplan; i++)
+            used |= x->plan[i].col == c;
+        if (!used)
+            buf_appendf(&unused, "%s%s", unused.len ? ", " : "", x->colnames[c]);
+    }
+    if (unused.len)
+        add_note(x->rep, "columns not imported (no matching field; map them with --map field=column): %s",
+                 unused.data);
+    buf_free(&unused);
+    for (int i = 0; i < x->nplan; i++) {
+        const char *t = x->plan[i].target;
+        int c = x->plan[i].col;
+        if (strcmp(t, "lon") == 0) x->col_lon = c;
+        else if (strcmp(t, "lat") == 0) x->col_lat = c;
+        else if (strcmp(t, "x") == 0) x->col_x = c;
+        else if (strcmp(t, "y") == 0) x->col_y = c;
+        buf_appendf(&x->rep->mapping, "%s=%s%s%s\n", t, x->colnames[c], x->plan[i].unit ? "@" : "",
+                    x->plan[i].unit ? x->plan[i].unit : "");
+    }
+    return 0;
+}
+
+/* "EPSG:9210", "9210", "CRS84", an OGC URI: the EPSG code (4326 for CRS84); -1 when not one. */
+static int parse_crs_code(const char *s)
+{
+    if (!s)
+        return -1;
+    static const char *const crs84[] = {"CRS84", "OGC:CRS84", "http://www.opengis.net/def/crs/OGC/1.3/CRS84", NULL};
+    for (const char *const *p = crs84; *p; p++)
+        if (strcasecmp(s, *p) == 0)
+            return 4326;
+    const crs_info *ci = crs_from_uri(s, "crs", NULL);
+    if (ci)
+        return ci->code == CRS_CRS84 ? 4326 : ci->code;
+    const char *p = s;
+    if (strncasecmp(p, "EPSG:", 5) == 0)
+        p += 5;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || *end || v <= 0 || v > 999999)
+        return -1;
+    return (int)v;
+}
+
+/* The CRS of a layer: the file's, or --crs when it declares none. */
+static int layer_crs(import_ctx *x, const rowpipe_layer *l, rm_error *err)
+{
+    int opt = x->crs_opt ? parse_crs_code(x->crs_opt) : 0;
+    if (opt < 0)
+        return rm_error_set(err, 400, "Unknown CRS", "--crs %s is not an EPSG code (use EPSG:XXXX)", x->crs_opt);
+    char srs_name[200];
+    snprintf(srs_name, sizeof srs_name, "%.*s", (int)(l->srs_name.n < 190 ? l->srs_name.n : 190), l->srs_name.p);
+    int code;
+    if (l->srs_code > 0) {
+        code = l->srs_code == 4326 ? 4326 : l->srs_code;
+        if (opt && opt != code)
+            return rm_error_set(err, 400, "Conflicting CRS", "the file declares EPSG:%d (%s) but --crs says %s; the "
+                                "file's own CRS is used for files that declare one: drop --crs", code, srs_name,
+                                x->crs_opt);
+    } else if (srs_name[0]) {
+        if (!opt)
+            return rm_error_set(err, 422, "Unidentified CRS", "the file's CRS '%s' is not one GDAL identifies as an "
+                                "EPSG code%s; give it with --crs EPSG:XXXX", srs_name,
+                                l->srs_is_vn2000 ? " (it is a VN-2000 system)" : "");
+        code = opt;
+        add_note(x->rep, "the file's CRS '%s' was not identified; --crs %s used", srs_name, x->crs_opt);
+    } else {
+        code = opt ? opt : 4326;
+    }
+    if (x->have_rp && x->file_code == code)
+        return 0;
+    if (x->have_rp)
+        reproject_cleanup(&x->rp);
+    x->have_rp = false;
+    if (reproject_init(&x->rp, code, err) < 0)
+        return -1;
+    x->have_rp = true;
+    x->file_code = code;
+    snprintf(x->rep->crs, sizeof x->rep->crs, "%s", x->rp.desc);
+    return 0;
+}
+
+static void make_id(char out[40])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    unsigned char r[4];
+    randombytes_buf(r, sizeof r);
+    char ts[20];
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, 40, "imp-%s-%02x%02x%02x%02x", ts, r[0], r[1], r[2], r[3]);
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int table_exists(db_conn *c, const char *name)
+{
+    sqlite3_stmt *st = db_stmt(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int has = sqlite3_step(st) == SQLITE_ROW;
+    db_stmt_done(st);
+    return has;
+}
+
+/* Finish a run that wrote (or would write) rows: the tile cache's change row and the import's own. */
+static int record_run(import_ctx *x, rm_error *err)
+{
+    import_report *rep = x->rep;
+    if (import_bulk_finish(x, err) < 0)
+        return -1;
+    if (rep->rows_created + rep->rows_updated > 0 && x->env[0] <= x->env[2]) {
+        sqlite3_stmt *tc = db_stmt(x->db, "INSERT INTO tile_change(layer, min_lon, min_lat, max_lon, max_lat) "
+                                          "VALUES (?, ?, ?, ?, ?)", err);
         if (!tc)
             return -1;
-        sqlite3_bind_double(tc, 1, gminx);
-        sqlite3_bind_double(tc, 2, gminy);
-        sqlite3_bind_double(tc, 3, gmaxx);
-        sqlite3_bind_double(tc, 4, gmaxy);
+        sqlite3_bind_text(tc, 1, x->o->layer, -1, SQLITE_STATIC);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_double(tc, 2 + k, x->env[k]);
         int s = sqlite3_step(tc);
         db_stmt_done(tc);
         if (s != SQLITE_DONE)
-            return db_error(c, err, 500, "recording the change for the tile cache");
+            return db_error(x->db, err, 500, "recording the change for the tile cache");
     }
-    return 0;
+    if (!table_exists(x->db, "gis_import"))
+        return 0;
+    sqlite3_stmt *st = db_stmt(x->db, "INSERT INTO gis_import(id, layer, file_name, user_name, crs, rows_read, "
+                                      "created, updated, invalid, mapping) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, rep->import_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, x->o->layer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, x->file_label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, x->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, rep->crs, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, rep->rows_read);
+    sqlite3_bind_int64(st, 7, rep->rows_created);
+    sqlite3_bind_int64(st, 8, rep->rows_updated);
+    sqlite3_bind_int64(st, 9, rep->rows_invalid);
+    sqlite3_bind_text(st, 10, rep->mapping.data ? rep->mapping.data : "", -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    db_stmt_done(st);
+    return s == SQLITE_DONE ? 0 : db_error(x->db, err, 500, "recording the import");
 }
 
 int import_file(db_conn *c, const char *path, const import_options *o, import_report *rep, rm_error *err)
 {
     memset(rep, 0, sizeof *rep);
-    if (!o->layer || strcmp(o->layer, "boundaries") != 0)
-        return rm_error_set(err, 400, "Unknown layer", "--layer %s is not importable yet; layers: boundaries",
-                            o->layer ? o->layer : "(none)");
-    if (check_path(path, err) < 0)
-        return -1;
-    import_gdal_init();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed_drivers, NULL, NULL);
-    if (!ds)
-        return rm_error_set(err, 422, "Unreadable file", "%s is not a readable GeoJSON, TopoJSON, GeoPackage, "
-                            "Shapefile, CSV, KML or XLSX file: %s", path, CPLGetLastErrorMsg());
-    int rc = -1;
-    OGRSpatialReferenceH wgs84 = OSRNewSpatialReference(NULL), given = NULL;
-    OGRCoordinateTransformationH ct = NULL;
-    OSRSetFromUserInput(wgs84, "EPSG:4326");
-    OSRSetAxisMappingStrategy(wgs84, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRLayerH layer = GDALDatasetGetLayer(ds, 0);
-    if (!layer) {
-        rm_error_set(err, 422, "Empty file", "%s holds no layer", path);
+    make_id(rep->import_id);
+    import_ctx x;
+    memset(&x, 0, sizeof x);
+    x.db = c;
+    x.o = o;
+    x.rep = rep;
+    x.today = date_today();
+    x.env[0] = x.env[1] = 1e9;
+    x.env[2] = x.env[3] = -1e9;
+    x.total = -1;
+    strings own = {0};
+    int rc = -1, fd = -1, in_tx = 0;
+    pid_t pid = 0;
+    char scratch[PATH_MAX] = "";
+    rowpipe_reader rd;
+    rowpipe_reader_init(&rd, -1);
+
+    x.layer_bit = mapping_layer_bit(o->layer);
+    if (!x.layer_bit)
+        return rm_error_set(err, 400, "Unknown layer", "--layer %s: layers are %s", o->layer ? o->layer : "(none)",
+                            import_layers());
+    if (x.layer_bit != MAP_BOUNDARIES) {
+        x.coll = coll_find(o->layer);
+        if (!x.coll || !x.coll->fields)
+            return rm_error_set(err, 400, "Layer not importable", "%s cannot be imported by this build: the register "
+                                "has no writable %s collection yet", o->layer, o->layer);
+    }
+    for (int i = 0; i < o->nmaps; i++)
+        x.maps[x.nmaps++] = o->maps[i];
+    for (int i = 0; i < o->ndefaults; i++)
+        x.defaults[x.ndefaults++] = o->defaults[i];
+    x.crs_opt = o->crs;
+    x.legacy_system = o->legacy_system;
+    x.upsert_by = o->upsert_by;
+    x.record_owner = o->record_owner;
+    if (o->mapping_file && read_mapping_file(&x, o->mapping_file, &own, err) < 0)
+        goto cleanup;
+    if (!x.record_owner)
+        x.record_owner = "department";
+    if (strcmp(x.record_owner, "department") != 0 && strcmp(x.record_owner, "varans") != 0) {
+        rm_error_set(err, 400, "Invalid record owner", "record owner must be department or varans, not %s",
+                     x.record_owner);
         goto cleanup;
     }
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
-    if (!srs && o->crs) {
-        given = OSRNewSpatialReference(NULL);
-        if (OSRSetFromUserInput(given, o->crs) != OGRERR_NONE) {
-            rm_error_set(err, 400, "Unknown CRS", "--crs %s is not a CRS PROJ knows (use EPSG:XXXX)", o->crs);
+    if (x.upsert_by) {
+        bool ok = strcmp(x.upsert_by, "legacy_id") == 0 || strcmp(x.upsert_by, "external_ref") == 0 ||
+                  (strcmp(x.upsert_by, "code") == 0 && x.coll && coll_field_find(x.coll, "code"));
+        if (!ok || !x.coll) {
+            rm_error_set(err, 400, "Invalid upsert key", "--upsert-by %s: %s can be matched by %s", x.upsert_by,
+                         o->layer, x.coll && coll_field_find(x.coll, "code") ? "code, legacy_id or external_ref"
+                                                                            : x.coll ? "legacy_id or external_ref"
+                                                                                     : "nothing (boundaries are added)");
             goto cleanup;
-        }
-        srs = given;
-    }
-    if (srs) {
-        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-        if (!OSRIsSame(srs, wgs84)) {
-            ct = OCTNewCoordinateTransformation(srs, wgs84);
-            if (!ct) {
-                rm_error_set(err, 422, "Cannot reproject", "no transformation from the file's CRS to EPSG:4326");
-                goto cleanup;
-            }
         }
     }
     const char *base = strrchr(path, '/');
-    const char *label = o->source_label ? o->source_label : base ? base + 1 : path;
-    if (db_exec(c, "BEGIN IMMEDIATE", err) < 0)
-        goto cleanup;
-    if (import_boundaries(c, layer, ct, label, o, rep, err) < 0) {
-        db_exec(c, "ROLLBACK", NULL);
+    x.file_label = o->file_label ? o->file_label : base ? base + 1 : path;
+    x.user = o->user && *o->user ? o->user : "import";
+    char why[600];
+    if (parse_check_path(path, why, sizeof why) < 0) {
+        rm_error_set(err, 400, "Refused file", "%s", why);
         goto cleanup;
     }
-    if (db_exec(c, o->dry_run ? "ROLLBACK" : "COMMIT", err) < 0) {
-        db_exec(c, "ROLLBACK", NULL);
+    x.vc = validate_cache_create();
+    x.errs = calloc(1, sizeof *x.errs);
+    x.feature = malloc(sizeof *x.feature);
+    if (!x.vc || !x.errs || !x.feature)
+        abort();
+    const char *tmp = getenv("TMPDIR");
+    snprintf(scratch, sizeof scratch, "%s/radmap-import-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(scratch)) {
+        rm_error_set(err, 500, "Cannot import", "cannot create a scratch directory: %s", strerror(errno));
+        scratch[0] = 0;
         goto cleanup;
+    }
+    parse_options po = {0};
+    po.source_layer = o->source_layer;
+    po.all_layers = o->all_layers;
+    po.scratch_dir = scratch;
+    po.encoding = o->encoding;
+    zip_limits_default(&po.zip);
+    sandbox_limits lim;
+    sandbox_limits_default(&lim);
+    if (o->cpu_s > 0)
+        lim.cpu_s = o->cpu_s;
+    if (o->mem_mb > 0)
+        lim.mem_mb = o->mem_mb;
+    if (sandbox_spawn(path, &po, &lim, &pid, &fd, err) < 0) {
+        pid = 0;
+        goto cleanup;
+    }
+    rowpipe_reader_init(&rd, fd);
+    if (db_exec(c, "BEGIN IMMEDIATE", err) < 0)
+        goto cleanup;
+    in_tx = 1;
+    validate_service_area(c, x.area);
+    if (x.layer_bit == MAP_FACILITIES && crosswalk_ensure(c, err) < 0)
+        goto cleanup;
+    char label[80];
+    snprintf(label, sizeof label, "import %s", o->layer);
+    progress_start(&x.prog, o->progress, label, "rows");
+    int ended = 0, prepared = 0, r;
+    while (!ended && (r = rowpipe_next(&rd)) == 1) {
+        switch (rd.type) {
+        case ROWPIPE_NOTE: {
+            uint32_t st;
+            rowpipe_str t;
+            if (rowpipe_get_text(&rd, &st, &t) == 0)
+                add_note(rep, "%.*s", (int)(t.n > 900 ? 900 : t.n), t.p);
+            break;
+        }
+        case ROWPIPE_ERROR: {
+            uint32_t st;
+            rowpipe_str t;
+            if (rowpipe_get_text(&rd, &st, &t) < 0)
+                rm_error_set(err, 422, "Unreadable file", "the parser sent a malformed error");
+            else
+                rm_error_set(err, st >= 400 && st < 600 ? (int)st : 422, "Unreadable file", "%s: %.*s",
+                             x.file_label, (int)(t.n > 900 ? 900 : t.n), t.p);
+            goto cleanup;
+        }
+        case ROWPIPE_LAYER: {
+            rowpipe_layer *l = malloc(sizeof *l);
+            if (!l)
+                abort();
+            int bad = rowpipe_get_layer(&rd, l) < 0;
+            if (bad)
+                rm_error_set(err, 500, "Parser failure", "the parser sent a malformed layer record");
+            if (!bad && (build_plan(&x, l, err) < 0 || layer_crs(&x, l, err) < 0))
+                bad = 1;
+            if (!bad) {
+                x.total = l->feature_count >= 0 ? (x.total > 0 ? x.total : 0) + l->feature_count : -1;
+                add_note(rep, "layer '%.*s': %lld features, CRS %s", (int)l->name.n, l->name.p,
+                         (long long)l->feature_count, rep->crs);
+            }
+            free(l);
+            if (bad)
+                goto cleanup;
+            if (!prepared && import_prepare(&x, err) < 0)
+                goto cleanup;
+            prepared = 1;
+            break;
+        }
+        case ROWPIPE_FEATURE: {
+            rowpipe_feature *f = x.feature;
+            if (!prepared || rowpipe_get_feature(&rd, f) < 0) {
+                rm_error_set(err, 500, "Parser failure", "the parser sent a malformed feature record");
+                goto cleanup;
+            }
+            x.row++;
+            rep->rows_read++;
+            int rr = import_row(&x, f, err);
+            if (rr < 0)
+                goto cleanup;
+            if ((rep->rows_read & 255) == 0) {
+                progress_update(&x.prog, rep->rows_read, x.total);
+                if (o->on_progress)
+                    o->on_progress(o->progress_arg, rep->rows_read, x.total);
+            }
+            break;
+        }
+        case ROWPIPE_END:
+            ended = 1;
+            break;
+        }
+    }
+    if (!ended) {
+        char w2[300];
+        int died = sandbox_wait(pid, 1, w2, sizeof w2);
+        pid = 0;
+        rm_error_set(err, 422, "Unreadable file", "%s: %s", x.file_label,
+                     died < 0 ? w2 : "the parser's output ended early");
+        goto cleanup;
+    }
+    progress_end(&x.prog, rep->rows_read);
+    if (o->on_progress)
+        o->on_progress(o->progress_arg, rep->rows_read, rep->rows_read);
+    bool write = !o->dry_run && (rep->rows_invalid == 0 || o->skip_invalid);
+    if (write) {
+        if (record_run(&x, err) < 0)
+            goto cleanup;
+        if (db_exec(c, "COMMIT", err) < 0)
+            goto cleanup;
+        rep->committed = 1;
+    } else {
+        db_exec(c, "ROLLBACK", NULL);
+    }
+    in_tx = 0;
+    if (o->save_mapping) {
+        FILE *mf = fopen(o->save_mapping, "w");
+        if (mf) {
+            fprintf(mf, "# radmap import mapping for layer %s (field = column)\n", o->layer);
+            if (rep->crs[0] && x.file_code != 4326)
+                fprintf(mf, "crs = EPSG:%d\n", x.file_code);
+            if (x.legacy_system)
+                fprintf(mf, "legacy_system = %s\n", x.legacy_system);
+            for (const char *p = rep->mapping.data; p && *p;) {
+                const char *e = strchr(p, '\n');
+                size_t n = e ? (size_t)(e - p) : strlen(p);
+                const char *eq = memchr(p, '=', n);
+                if (eq)
+                    fprintf(mf, "%.*s = %.*s\n", (int)(eq - p), p, (int)(n - (size_t)(eq - p) - 1), eq + 1);
+                p = e ? e + 1 : p + n;
+            }
+            for (int i = 0; i < o->ndefaults; i++)
+                fprintf(mf, "set.%s\n", o->defaults[i]);
+            fclose(mf);
+        } else {
+            add_note(rep, "cannot write the mapping to %s: %s", o->save_mapping, strerror(errno));
+        }
     }
     rc = 0;
 cleanup:
-    if (ct)
-        OCTDestroyCoordinateTransformation(ct);
-    if (given)
-        OSRDestroySpatialReference(given);
-    OSRDestroySpatialReference(wgs84);
-    GDALClose(ds);
+    if (in_tx)
+        db_exec(c, "ROLLBACK", NULL);
+    if (fd >= 0)
+        close(fd);
+    if (pid > 0) {
+        char w3[300];
+        if (sandbox_wait(pid, rc < 0, w3, sizeof w3) < 0 && rc == 0)
+            add_note(rep, "%s", w3);
+    }
+    rowpipe_reader_cleanup(&rd);
+    if (scratch[0])
+        remove_tree(scratch);
+    for (int i = 0; i < x.ncols; i++)
+        free(x.colnames[i]);
+    if (x.have_rp)
+        reproject_cleanup(&x.rp);
+    validate_cache_destroy(x.vc);
+    free(x.errs);
+    free(x.feature);
+    enum_cache_free(&x.practice_names);
+    enum_cache_free(&x.device_type_names);
+    import_release(&x);
+    buf_free(&x.insert_sql);
+    buf_free(&x.update_sql);
+    strmap_free(&x.orgs_by_tax);
+    strmap_free(&x.orgs_by_name);
+    strings_free(&own);
     return rc;
 }

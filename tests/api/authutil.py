@@ -7,9 +7,9 @@ register, MVT decoding through GDAL, and PROJ's command-line tools as the CRS or
 These helpers start their own servers (module-scoped fixtures in each test module) so that a
 module can run with --public on, a small --read-quota, or edits that other modules must not see.
 """
+import atexit
 import hashlib
 import http.cookiejar
-import json
 import math
 import os
 import re
@@ -166,10 +166,25 @@ class Realm:
         self.accounts = demo.accounts
         self._tokens = {}
         self._lock = threading.Lock()
-        self.http = requests.Session()
-        # No cookie jar: a sign-in answered to this session must not turn later anonymous calls into
-        # signed-in ones.
-        self.http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self.hooks = []          # response hooks of every thread's session
+        self._local = threading.local()
+
+    @property
+    def http(self):
+        """This thread's keep-alive session. It keeps no cookies: a sign-in answered to it must not
+        turn later anonymous calls into signed-in ones."""
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = requests.Session()
+            s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            s.hooks["response"].append(self._run_hooks)
+            self._local.session = s
+        return s
+
+    def _run_hooks(self, resp, *args, **kwargs):
+        for h in self.hooks:
+            h(resp)
+        return None  # a hook that returns something replaces the response
 
     def token(self, role):
         with self._lock:
@@ -233,15 +248,18 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def _masks():
-    """Role-mask macros of api/auth.h and api/routes.c as sets of caller kinds ("public", the role
-    names, "open")."""
-    base = {"R_PUBLIC": {"public"}, "R_OPEN": {"open"}}
+    """Role-mask macros (#define R_... in src/api's headers and routes.c) as sets of caller kinds
+    ("public", the role names, "open")."""
+    # R_QUERY marks a POST that only reads: a flag, no caller kind of its own.
+    base = {"R_PUBLIC": {"public"}, "R_OPEN": {"open"}, "R_QUERY": set()}
     for r in ROLES:
         base["R_" + r.upper()] = {r}
     text = ""
-    for f in ("src/api/auth.h", "src/api/routes.c"):
-        with open(os.path.join(REPO, f), encoding="utf-8") as fh:
-            text += fh.read() + "\n"
+    api = os.path.join(REPO, "src", "api")
+    for f in sorted(os.listdir(api)):
+        if f.endswith(".h") or f == "routes.c":
+            with open(os.path.join(api, f), encoding="utf-8") as fh:
+                text += fh.read() + "\n"
     defs = dict(re.findall(r"#define\s+(R_[A-Z_]+)\s+\(([^)]*)\)", text))
     out = dict(base)
 
@@ -475,9 +493,15 @@ def metres_between(lon1, lat1, lon2, lat2):
     return math.hypot(dx, dy)
 
 
+_demo = []
+
+
 @pytest.fixture(scope="session")
 def au_demo():
-    """One fresh demo register for these modules, copied for each server."""
-    d = tempfile.mkdtemp(prefix="radmap-auth-")
-    yield Demo(d)
-    shutil.rmtree(d, ignore_errors=True)
+    """One fresh demo register for all these modules (made once per test run, however many modules
+    import this fixture), copied for each server."""
+    if not _demo:
+        d = tempfile.mkdtemp(prefix="radmap-auth-")
+        atexit.register(shutil.rmtree, d, True)
+        _demo.append(Demo(d))
+    return _demo[0]

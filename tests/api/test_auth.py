@@ -11,17 +11,20 @@ Accounts, roles and the sensitive-data allowlist (issue 4, DESIGN §5).
   command line while the server runs, the failed-login throttle, read-only tokens, passwords never
   echoed, the read log and the hourly read quota.
 """
+import concurrent.futures
 import json
 import re
 import sqlite3
 import threading
 import time
+import zlib
 
 import pytest
 import requests
 
-from authutil import (HELD, ROLES, ROLE_CLASS, Realm, au_demo, decode_mvt, fetch_all, lonlat_to_tile,  # noqa: F401
-                      login, problem, route_exists, routes, run_radmap, table_rows, connect, metres_between)
+from authutil import (HELD, ROLES, ROLE_CLASS, Realm, au_demo, connect, decode_mvt, fetch_all,  # noqa: F401
+                      last_line, lonlat_to_tile, login, metres_between, problem, route_exists, routes, run_radmap,
+                      table_rows)
 
 HCMC = (106.70, 10.78)
 
@@ -31,7 +34,7 @@ def pub(au_demo):
     """The server with public access on (and a quota too large to matter here)."""
     r = Realm(au_demo, args=["--public", "on", "--read-quota", "10000000"], name="auth-public.db")
     seen = []
-    r.http.hooks["response"].append(lambda resp, *a, **k: seen.append(resp))
+    r.hooks.append(seen.append)
     r.seen = seen
     yield r
     assert r.close() == 0, r.server.stderr()
@@ -89,7 +92,7 @@ def register(pub):
 # --- the matrix -----------------------------------------------------------------------------------------
 
 def new_facility_body(tag):
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.69 + (hash(tag) % 1000) * 1e-5, 10.79]},
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.69 + (zlib.crc32(tag.encode()) % 1000) * 1e-5, 10.79]},
             "properties": {"code": "MX-%s" % tag, "name": "Matrix %s" % tag, "practice": "medical_xray"}}
 
 
@@ -133,9 +136,9 @@ def plan_for(method, pattern, caller, allowed, ctx):
     if key == ("POST", "/auth/logout"):
         headers = {}
         if allowed and caller["role"] and not caller.get("read_only"):
-            # Log out a session of its own, not the shared one.
-            name, pw = pub.accounts[caller["role"]]
-            headers["Authorization"] = "Bearer " + login(pub.url, name, pw).json()["token"]
+            # Log out a token of its own, not the shared session.
+            name = pub.accounts[caller["role"]][0]
+            headers["Authorization"] = "Bearer " + last_line(run_radmap("user", "token", pub.db, name).stdout)
         return Plan(method, pattern, {204}, headers=headers)
     if key == ("GET", "/collections/{}"):
         return Plan(method, "/collections/facilities", {200})
@@ -256,31 +259,40 @@ def test_matrix_route_method_role(mx, priv, matrix_ctx):
     ro = pub.bearer("matrix.ro", "licensing", read_only=True)
     table = routes()
     assert len(table) >= 20
-    failures = []
-    checked = 0
-    for method, pattern, mask in table:
-        for caller in callers(pub, priv, ro):
-            denial = expected_denial(mask, method, pattern, caller)
-            plan = plan_for(method, pattern, caller, denial is None, matrix_ctx)
-            realm = caller["realm"]
-            headers = dict(plan.kw.pop("headers", {}) or {})
-            if caller["token"] and "Authorization" not in headers:
-                headers["Authorization"] = "Bearer " + caller["token"]
-            r = realm.http.request(plan.method, realm.url + plan.path, headers=headers, timeout=60, **plan.kw)
-            checked += 1
-            what = "%s %s as %s -> %d %s" % (plan.method, plan.path, caller["name"], r.status_code, r.text[:160])
-            if denial is not None:
-                if r.status_code != denial:
-                    failures.append("expected %d: %s" % (denial, what))
-                elif r.headers.get("Content-Type", "").split(";")[0] != "application/problem+json":
-                    failures.append("denial is not a problem: " + what)
-                elif denial == 401 and "Bearer" not in r.headers.get("WWW-Authenticate", ""):
-                    failures.append("401 without WWW-Authenticate: " + what)
-            elif plan.ok is None:
-                if r.status_code in (401, 403) or r.status_code >= 500:
-                    failures.append("allowed but refused: " + what)
-            elif r.status_code not in plan.ok:
-                failures.append("expected %s: %s" % (sorted(plan.ok), what))
+    work = [(method, pattern, mask, caller) for method, pattern, mask in table for caller in callers(pub, priv, ro)]
+
+    def one(item):
+        method, pattern, mask, caller = item
+        denial = expected_denial(mask, method, pattern, caller)
+        plan = plan_for(method, pattern, caller, denial is None, matrix_ctx)
+        realm = caller["realm"]
+        headers = dict(plan.kw.pop("headers", {}) or {})
+        if caller["token"] and "Authorization" not in headers:
+            headers["Authorization"] = "Bearer " + caller["token"]
+        for _ in range(20):
+            r = requests.request(plan.method, realm.url + plan.path, headers=headers, timeout=60, **plan.kw)
+            if r.status_code != 503:  # load shedding of heavy routes: come back, as a client would
+                break
+            time.sleep(min(float(r.headers.get("Retry-After", "0.2") or 0.2), 0.5))
+        what = "%s %s as %s -> %d %s" % (plan.method, plan.path, caller["name"], r.status_code, r.text[:160])
+        if denial is not None:
+            if r.status_code != denial:
+                return "expected %d: %s" % (denial, what)
+            if r.headers.get("Content-Type", "").split(";")[0] != "application/problem+json":
+                return "denial is not a problem: " + what
+            if denial == 401 and "Bearer" not in r.headers.get("WWW-Authenticate", ""):
+                return "401 without WWW-Authenticate: " + what
+        elif plan.ok is None:
+            if r.status_code in (401, 403) or r.status_code >= 500:
+                return "allowed but refused: " + what
+        elif r.status_code not in plan.ok:
+            return "expected %s: %s" % (sorted(plan.ok), what)
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, work))
+    failures = [f for f in results if f]
+    checked = len(results)
     assert checked >= 20 * 10
     assert not failures, "%d of %d answers wrong:\n%s" % (len(failures), checked, "\n".join(failures))
 
@@ -389,25 +401,27 @@ def test_items_and_numbermatched_hide_categories(pub, register, cls):
     r = pub.get("/collections/facilities/items", role, params={"limit": 1})
     matched = r.json()["numberMatched"]
     assert matched == len(feats)
-    if cls == "public":
-        assert not {f["id"] for f in feats} & register["cat13"]
-        assert matched == len(register["facilities"]) - len(register["cat13"])
-        # A filtered count does not count them either.
-        for practice in ("industrial_radiography", "radiotherapy", "irradiator"):
-            want = sum(1 for f in register["visible"] if practice in f["properties"]["practices"])
-            r = pub.get("/collections/facilities/items", role, params={"practice": practice, "limit": 10000})
-            assert r.status_code == 200
-            assert r.json()["numberMatched"] == want == len(r.json()["features"]), practice
-        for fid in register["cat13"]:
-            r = pub.get("/collections/facilities/items/%d" % fid, role)
-            assert r.status_code == 404, (fid, r.status_code)
+    assert not {f["id"] for f in feats} & register["cat13"]
+    assert matched == len(register["facilities"]) - len(register["cat13"])
+    # A filtered count does not count them either.
+    for practice in ("industrial_radiography", "radiotherapy", "irradiator"):
+        want = sum(1 for f in register["visible"] if practice in f["properties"]["practices"])
+        r = pub.get("/collections/facilities/items", role, params={"practice": practice, "limit": 10000})
+        assert r.status_code == 200
+        assert r.json()["numberMatched"] == want == len(r.json()["features"]), practice
+    for fid in register["cat13"]:
+        r = pub.get("/collections/facilities/items/%d" % fid, role)
+        assert r.status_code == 404, (fid, r.status_code)
 
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_filters_cannot_probe_sources(pub, register, cls):
     """Filters on source or category data are not offered to these classes (no oracle by counting)."""
     role = as_class(pub, cls)
-    for param, value in (("category", "1"), ("nuclide", "Co-60"), ("max_category", "2"), ("source_count", "1")):
+    probes = [("category", "1"), ("nuclide", "Co-60"), ("max_category", "2"), ("source_count", "1")]
+    if cls == "public":
+        probes.append(("type", "ct"))  # a device type
+    for param, value in probes:
         r = pub.get("/collections/facilities/items", role, params={param: value, "limit": 1})
         assert r.status_code == 400, "%s=%s as %s -> %d %s" % (param, value, cls, r.status_code, r.text[:200])
 
@@ -422,9 +436,8 @@ def test_search_hides_category13_facilities(pub, register, cls):
             assert r.status_code == 200, r.text
             body = r.json()
             assert not forbidden_keys(body["features"], cls)
-            if cls == "public":
-                assert fid not in {x["id"] for x in body["features"]}, "q=%s finds facility %d" % (q, fid)
-                assert body["numberMatched"] == len(body["features"])
+            assert fid not in {x["id"] for x in body["features"]}, "q=%s finds facility %d" % (q, fid)
+            assert body["numberMatched"] == len(body["features"])
 
 
 def tiles_covering(z, pts):
@@ -452,11 +465,10 @@ def test_tiles_unclustered_hide_category13(pub, register, cls):
             assert not [n for n in names if FORBIDDEN_KEYS.search(n)], (cls, names)
             if cls == "public":
                 assert "device_count" not in names
-                assert f["id"] not in register["cat13"], "tile %d/%d/%d shows facility %s" % (z, x, y, f["id"])
-        if cls == "public":
-            hits = leaks([(f["lon"], f["lat"]) for f in layers.get("facilities", []) if "lon" in f],
-                         register["secret"], tol_m=3.0)
-            assert not hits, "tile %d/%d/%d has a point at a Category 1-3 position: %r" % (z, x, y, hits[:3])
+            assert f["id"] not in register["cat13"], "tile %d/%d/%d shows facility %s" % (z, x, y, f["id"])
+        hits = leaks([(f["lon"], f["lat"]) for f in layers.get("facilities", []) if "lon" in f],
+                     register["secret"], tol_m=3.0)
+        assert not hits, "tile %d/%d/%d has a point at a Category 1-3 position: %r" % (z, x, y, hits[:3])
 
 
 @pytest.mark.parametrize("cls", CLASSES)
@@ -474,11 +486,9 @@ def test_tiles_clustered_count_only_visible(pub, register, cls, z):
                 total += f["props"]["point_count"]
             else:
                 total += 1
-                if cls == "public":
-                    assert f["id"] not in register["cat13"]
-    if cls == "public":
-        assert total == len(register["visible"]), "z%d clusters count %d facilities, %d are public" % (
-            z, total, len(register["visible"]))
+                assert f["id"] not in register["cat13"]
+    assert total == len(register["visible"]), "z%d clusters count %d facilities, %d may be shown to %s" % (
+        z, total, len(register["visible"]), cls)
 
 
 @pytest.mark.parametrize("cls", CLASSES)
@@ -512,8 +522,10 @@ def test_proximity_nearest_alerts_hide_category13(pub, register, cls):
         if route_exists("POST", "/proximity"):
             r = pub.request("POST", "/proximity", role, json={"type": "Polygon", "coordinates": [area_ring(lon, lat)]},
                             headers={"Content-Type": "application/geo+json"})
-            assert r.status_code == 200, r.text[:300]
-            docs.append(r.json())
+            # (Anonymous callers are refused POST /proximity today: the matrix test reports that.)
+            assert r.status_code == 200 or (cls == "public" and r.status_code == 401), r.text[:300]
+            if r.status_code == 200:
+                docs.append(r.json())
         if route_exists("GET", "/nearest"):
             r = pub.get("/nearest", role, params={"lon": lon, "lat": lat, "k": 5})
             assert r.status_code == 200, r.text[:300]
@@ -523,10 +535,9 @@ def test_proximity_nearest_alerts_hide_category13(pub, register, cls):
             bad = forbidden_keys(doc, cls)
             assert not bad, "%s sees %s" % (cls, sorted(set(bad))[:10])
             assert not set(doc.get("query", {}).get("layers", [])) & {"sources", "devices"}
-            if cls == "public":
-                assert not leaks(positions(doc), register["secret"]), "a Category 1-3 position near %r" % ((lon, lat),)
-                ids = {f["id"] for f in doc["features"] if f["properties"].get("layer", "facilities") == "facilities"}
-                assert not ids & register["cat13"]
+            assert not leaks(positions(doc), register["secret"]), "a Category 1-3 position near %r" % ((lon, lat),)
+            ids = {f["id"] for f in doc["features"] if f["properties"].get("layer", "facilities") == "facilities"}
+            assert not ids & register["cat13"]
     if route_exists("GET", "/alerts"):
         r = pub.get("/alerts", role)
         assert r.status_code == 200
@@ -639,6 +650,27 @@ def test_failed_logins_are_throttled(pub):
     assert "try again" in body["detail"]
 
 
+def fnv1a(name):
+    h = 2166136261
+    for b in name.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def test_throttle_not_reset_by_another_name(pub):
+    """Failures for one name must not be forgotten because another name was tried in between (a
+    name whose throttle slot collides is easy to compute, so an attacker could interleave it)."""
+    target = "throttle.target"
+    collider = next("probe.%d" % i for i in range(100000) if fnv1a("probe.%d" % i) % 1024 == fnv1a(target) % 1024)
+    for i in range(2):
+        problem(login(pub.url, target, "guess-%d" % i), 401)
+    problem(login(pub.url, collider, "x"), 401)
+    problem(login(pub.url, target, "guess-2"), 401)
+    r = login(pub.url, target, "guess-3")
+    assert r.status_code == 429, "3 failed sign-ins for %s, with one for %s in between, and the next attempt is " \
+                                 "answered %d" % (target, collider, r.status_code)
+
+
 def test_password_hashing_does_not_block_readers(pub):
     """argon2 runs off the connection threads: /health stays fast while sign-ins hash."""
     results = []
@@ -657,7 +689,9 @@ def test_password_hashing_does_not_block_readers(pub):
     for t in threads:
         t.join()
     assert sorted(results) == [401] * 8
-    assert max(slow) < 0.5, "health took %.2f s while passwords were hashed" % max(slow)
+    slow.sort()
+    # Hashing on the connection threads would hold most of these behind a 0.1-0.3 s hash.
+    assert slow[len(slow) // 2] < 0.15 and slow[-1] < 1.5, "health took %r s while passwords were hashed" % slow
 
 
 def test_disable_and_set_role_end_sessions_at_once(pub):
@@ -711,6 +745,9 @@ def test_cli_tokens(pub):
     for bad in ("rm_" + "A" * 43, tok[:-1], tok + "x", "Basic " + tok, "Bearer"):
         hdr = {"Authorization": bad if bad.startswith(("Basic", "Bearer")) else "Bearer " + bad}
         problem(requests.get(pub.url + "/collections", headers=hdr), 401)
+    # A name that exists already is refused with a message that says so.
+    p = run_radmap("user", "add", pub.db, "script.user", "--role", "viewer", check=False)
+    assert p.returncode != 0 and "exists already" in p.stderr, p.stderr
 
 
 def test_read_only_token_refused_on_writes(pub, register):
@@ -843,16 +880,56 @@ def test_read_quota_covers_proximity(quota):
 
 
 def test_no_password_in_any_response(pub):
-    """Runs last in this module: nothing any test received carries a password or a hash."""
-    texts = []
-    for resp in pub.seen:
-        try:
-            texts.append(resp.text)
-        except Exception:
-            pass
-        texts.append(json.dumps(dict(resp.headers)))
-    blob = "\n".join(texts)
+    """Runs last in this module: nothing any test received through the realm's session carries a
+    password or a password hash."""
     assert len(pub.seen) > 50
-    for role, (name, pw) in pub.accounts.items():
-        assert pw not in blob, "the password of %s appears in a response" % name
-    assert "$argon2" not in blob
+    secrets = [pw.encode() for _, pw in pub.accounts.values()] + [b"$argon2"]
+    for resp in pub.seen:
+        blob = resp.content + json.dumps(dict(resp.headers)).encode()
+        for s in secrets:
+            assert s not in blob, "%s %s answered a password or hash" % (resp.request.method, resp.request.url)
+
+
+def test_sensitive_tiles_not_publicly_cacheable(au_demo):
+    """With --tile-max-age, tiles become cacheable; a tile only staff may see must not be marked
+    for shared caches (no `public` without Vary on the credentials), or a proxy hands source
+    positions to the next anonymous caller."""
+    r = Realm(au_demo, args=["--public", "on", "--tile-max-age", "600"], name="auth-tilecache.db")
+    try:
+        x, y = lonlat_to_tile(10, *HCMC)
+        pub_tile = r.get("/tiles/facilities/10/%d/%d.mvt" % (x, y))
+        assert pub_tile.status_code == 200 and "max-age=600" in pub_tile.headers.get("Cache-Control", "")
+        for layer in ("sources", "devices", "facilities"):
+            t = r.get("/tiles/%s/10/%d/%d.mvt" % (layer, x, y), "inspector")
+            assert t.status_code == 200
+            cc = t.headers.get("Cache-Control", "")
+            vary = {v.strip().lower() for v in t.headers.get("Vary", "").split(",")}
+            shared_ok = "public" in cc and not {"authorization", "cookie"} <= vary
+            assert not shared_ok and ("private" in cc or "no-store" in cc or {"authorization", "cookie"} <= vary), \
+                "a full-class %s tile is answered Cache-Control: %r, Vary: %r" % (layer, cc, t.headers.get("Vary"))
+    finally:
+        assert r.close() == 0
+
+
+def test_extent_does_not_reveal_hidden_facility(mx):
+    """The extent of the facilities layer (collection extent, TileJSON bounds) as the public class
+    gets it must not be stretched by a facility it may not see: the corner would be its position."""
+    far = (109.25, 12.25)
+    r = mx.request("POST", "/collections/facilities/items", "admin", headers={"Content-Type": "application/geo+json"},
+                   json={"type": "Feature", "geometry": {"type": "Point", "coordinates": list(far)},
+                         "properties": {"code": "FAR-1", "name": "Kho nguồn xa", "practice": "irradiator"}})
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    r = mx.request("POST", "/collections/sources/items", "admin", headers={"Content-Type": "application/geo+json"},
+                   json={"type": "Feature", "geometry": None,
+                         "properties": {"facility_id": fid, "nuclide": "Co-60", "activity_bq": 4e15,
+                                        "reference_date": "2026-06-01", "serial_no": "FAR-S1", "manufacturer": "M",
+                                        "model": "N"}})
+    assert r.status_code == 201 and r.json()["properties"]["iaea_category"] == 1
+    assert mx.get("/collections/facilities/items/%d" % fid).status_code == 404
+    bbox = mx.get("/collections/facilities").json()["extent"]["spatial"]["bbox"][0]
+    bounds = mx.get("/tiles/facilities.json").json()["bounds"]
+    bad = ["the public %s %r reaches the hidden facility at %r" % (name, box, far)
+           for name, box in (("collection extent", bbox), ("TileJSON bounds", bounds))
+           if not (box[2] < far[0] - 0.5 and box[3] < far[1] - 0.5)]
+    assert not bad, "; ".join(bad)

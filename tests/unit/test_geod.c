@@ -187,12 +187,39 @@ static void test_segment_distance(void **state)
     assert_near(d, geo_distance(106.70, 10.78, 106.70, 10.77), 0.01, "meridian arc to the edge");
 }
 
+/* The estimate stays within its stated bound over its domain (random pairs, fixed seed). */
+static void test_estimate(void **state)
+{
+    (void)state;
+    unsigned long x = 88172645463325252ull;
+    double worst = 0;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double lat = -60 + 120.0 * (double)(x % 1000003) / 1000003;
+        double lon = 100 + 10.0 * (double)((x >> 20) % 1000003) / 1000003;
+        double az = 360.0 * (double)((x >> 40) % 1000003) / 1000003;
+        double d = pow(10, 6.0 * (double)((x >> 11) % 1000003) / 1000003) * 0.2; /* 0.2 m to 200 km */
+        double lon2, lat2;
+        geo_direct(lon, lat, az, d, &lon2, &lat2);
+        double est = geo_distance_estimate(lon, lat, lon2, lat2), exact = geo_distance(lon, lat, lon2, lat2);
+        double ratio = fabs(est - exact) / geo_estimate_error_m(est);
+        if (ratio > worst)
+            worst = ratio;
+    }
+    if (!(worst <= 1.0)) {
+        print_error("estimate error reached %.3f of its bound\n", worst);
+        fail();
+    }
+    /* Within Viet Nam at 5 km the estimate is good to a few millimetres. */
+    assert_true(geo_estimate_error_m(5000) < 0.005);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_distances), cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_circle_ring),     cmocka_unit_test(test_circle_box),
-        cmocka_unit_test(test_segment_distance),
+        cmocka_unit_test(test_segment_distance), cmocka_unit_test(test_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,16 +183,46 @@ static void test_byte_bound_and_lru(void **state)
     /* The most recent tiles are still there (the last one of each shard at least): the last key. */
     assert_true(present(c, key));
 
-    /* A tile larger than a shard's share is not kept (it would evict everything else). */
-    char *big = malloc(capacity);
-    fill_random(big, capacity, 9);
-    uint64_t before = s.entries;
-    put(c, "big", big, capacity, "\"big\"", world);
+    /* A tile larger than a shard's share is not kept, and does not push out the tiles of its
+     * shard on its way through. */
+    char *big = malloc(capacity / 8);
+    fill_random(big, capacity / 8, 9);
+    size_t entries_before = s.entries, bytes_before = s.bytes;
+    uint64_t evictions_before = s.evictions;
+    put(c, "big", big, capacity / 8, "\"big\"", world);
     assert_false(present(c, "big"));
     tilecache_get_stats(c, &s);
-    assert_true(s.bytes <= capacity);
-    assert_true(s.entries <= before);
+    assert_int_equal(s.entries, entries_before);
+    assert_int_equal(s.bytes, bytes_before);
+    assert_int_equal(s.evictions, evictions_before + 1);
     free(big);
+    free(data);
+    tilecache_destroy(c);
+}
+
+/* A tile whose encoding took long is stored as the most recently used of its shard, not where its
+ * placeholder was put when the miss began: tiles stored meanwhile do not push it out. */
+static void test_slow_encode_is_most_recent(void **state)
+{
+    (void)state;
+    enum { TILE = 10000, KEYS = 200 };
+    const size_t capacity = 16 * (3 * TILE + TILE / 2); /* three tiles per shard */
+    tilecache *c = tilecache_create(capacity);
+    char *data = malloc(TILE);
+    fill_random(data, TILE, 5);
+    tilecache_hit hit;
+    uint64_t gen;
+    assert_int_equal(tilecache_get(c, "slow", false, &hit, &gen), 0); /* the miss begins */
+    char key[64];
+    for (int i = 0; i < KEYS; i++) { /* every shard fills up meanwhile */
+        snprintf(key, sizeof key, "other/%d", i);
+        put(c, key, data, TILE, "\"o\"", world);
+    }
+    tilecache_store(c, "slow", data, TILE, "\"slow\"", world, gen);
+    assert_true(present(c, "slow"));
+    tilecache_stats s;
+    tilecache_get_stats(c, &s);
+    assert_true(s.bytes <= capacity);
     free(data);
     tilecache_destroy(c);
 }
@@ -609,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_hit_and_miss),
         cmocka_unit_test(test_capacity_zero_caches_nothing),
         cmocka_unit_test(test_byte_bound_and_lru),
+        cmocka_unit_test(test_slow_encode_is_most_recent),
         cmocka_unit_test(test_invalidate_box),
         cmocka_unit_test(test_generation),
         cmocka_unit_test(test_second_miss_waits_then_hits),

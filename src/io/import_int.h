@@ -1,0 +1,113 @@
+/*
+ * import_int: what the importer's files share: the run's context (import.c sets it up and reads the
+ * worker's stream; import_row.c turns one row into a validated write).
+ */
+#ifndef RADMAP_IMPORT_INT_H
+#define RADMAP_IMPORT_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "db/collection.h"
+#include "db/validate.h"
+#include "io/import.h"
+#include "io/reproject.h"
+#include "io/rowpipe.h"
+
+#define PLAN_MAX 128
+
+/* One mapped column: which field or import-only target it fills. */
+typedef struct plan_col {
+    const char *target;       /* field name or import-only target (static string) */
+    int col;                  /* column of the layer */
+    const char *unit;         /* activity unit of the column (NULL: Bq or as written) */
+    const coll_field *field;  /* the writable field, NULL for an import-only target */
+} plan_col;
+
+/* A small string -> id map (organizations by tax code and by folded name). */
+typedef struct strmap {
+    char **keys;
+    int64_t *vals;
+    size_t cap, n;
+} strmap;
+
+/* Keys of a reference table with their folded Vietnamese and English names (practices, device
+ * types), read on first use. */
+typedef struct enum_entry {
+    char *key, *alt1, *alt2;
+} enum_entry;
+
+typedef struct enum_cache {
+    enum_entry *v;
+    int n;
+    bool loaded;
+} enum_cache;
+
+typedef struct import_ctx {
+    db_conn *db;
+    const import_options *o;
+    import_report *rep;
+    const coll_def *coll;     /* NULL for boundaries */
+    unsigned layer_bit;
+    const char *file_label;
+    const char *user;
+    const char *record_owner;
+    const char *legacy_system;
+    const char *upsert_by;
+    int32_t today;
+    double area[4];
+    validate_cache *vc;
+    /* Mapping and defaults (from the options and the mapping file). */
+    const char *maps[IMPORT_MAX_MAPS * 2];
+    int nmaps;
+    const char *defaults[IMPORT_MAX_MAPS * 2];
+    int ndefaults;
+    const char *crs_opt;
+    /* The current layer. */
+    int32_t file_code;        /* EPSG code the file declares (0 none) */
+    bool have_rp;
+    reproject rp;             /* for geometries and coordinate columns */
+    bool xy_swap_noted;
+    plan_col plan[PLAN_MAX];
+    int nplan;
+    int col_lon, col_lat, col_x, col_y;
+    char *colnames[ROWPIPE_MAX_FIELDS];
+    int ncols;
+    bool table_has_legacy;    /* the table has legacy_system/legacy_id columns outside the fields */
+    bool has_own_location;    /* sources, devices */
+    /* Prepared SQL (built once). */
+    buf insert_sql, update_sql;
+    int ninsert_fields;
+    strmap orgs_by_tax, orgs_by_name;
+    bool orgs_loaded;
+    enum_cache practice_names, device_type_names;
+    /* Bulk path (see import_prepare): statements prepared with triggers off, whose work is replayed. */
+    bool bulk;
+    sqlite3_stmt *bulk_insert, *bulk_search, *bulk_rtree;
+    long bulk_n;
+    double bulk_env[4];
+    validate_errors *errs;    /* the current row's, reused */
+    rowpipe_feature *feature; /* the current row's, reused */
+    /* Extent of the rows written, for the tile cache. */
+    double env[4];
+    long row;                 /* current row number (1-based) */
+    progress prog;
+    long total;               /* rows expected (-1 unknown) */
+} import_ctx;
+
+/* import_row.c */
+/* Prepare the statements of the run (after the first layer record). 0 or -1 with err. */
+int import_prepare(import_ctx *x, rm_error *err);
+/* After the last row, inside the transaction: what the skipped triggers would have done. 0 or -1. */
+int import_bulk_finish(import_ctx *x, rm_error *err);
+/* Free what import_prepare made. */
+void import_release(import_ctx *x);
+/* Import one feature: 0 (written or refused: see the report), -1 with err on a failure that ends
+ * the import (database error). */
+int import_row(import_ctx *x, const rowpipe_feature *f, rm_error *err);
+/* Record a refused row's reasons in the report. */
+void import_add_issue(import_report *rep, long row, const char *field, const char *reason);
+void strmap_free(strmap *m);
+void enum_cache_free(enum_cache *ec);
+
+#endif
