@@ -2,6 +2,8 @@
 #   make demo    install what is missing, build, create the demo database, serve http://localhost:8080
 #   make test    install what is missing, build, run every test (ctest)
 #   make bench   the benchmarks of tests/bench (installs their peers: wrk, PostgreSQL/PostGIS, nginx)
+#   make test-valgrind   the unit tests under valgrind (no leak, no invalid access)
+#   make fuzz-smoke      every libFuzzer target for FUZZ_SECONDS (60) under ASan+UBSan (clang)
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -13,7 +15,9 @@ CMAKE_FLAGS += -DRADMAP_WERROR=ON
 endif
 WEB_FLAG := $(if $(wildcard web/package.json),--web,)
 
-.PHONY: all deps build demo demo-db test test-sanitize bench clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build demo demo-db test test-sanitize test-valgrind fuzz-smoke bench clean
 
 all: build
 
@@ -55,9 +59,28 @@ test-sanitize: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --output-on-failure -j 2 --timeout 900
 
+# The unit tests under valgrind: every invalid access and every leak of radmap's own is an error
+# (tests/valgrind.supp: what the libraries keep for the life of the process).
+test-valgrind: build
+	@cd $(BUILD) && for t in tests/test_*; do \
+	  [ -x "$$t" ] || continue; \
+	  RADMAP_SOURCE_DIR=$(CURDIR) valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 \
+	    --suppressions=$(CURDIR)/tests/valgrind.supp "$$t" >/dev/null 2>$$t.valgrind.log \
+	    && echo "valgrind: $$t ok" \
+	    || { echo "valgrind: $$t FAILED:"; cat $$t.valgrind.log; exit 1; }; \
+	done
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run FUZZ_SECONDS.
+fuzz-smoke:
+	@scripts/install-deps.sh --fuzz
+	@cmake -S . -B $(BUILD)-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRADMAP_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD)-fuzz -j $(JOBS) 2>&1 | grep -v '^\[' || true
+	@scripts/fuzz-smoke.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	@scripts/install-deps.sh --bench
 	@for b in tests/bench/*.sh; do echo "== $$b"; bash $$b $(BUILD)/radmap || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian packages radmap needs to build, run and test, when they are missing.
 # Idempotent and non-interactive: a machine that already has everything returns in well under a second.
-# Usage: scripts/install-deps.sh [--web] [--bench]
+# Usage: scripts/install-deps.sh [--web] [--bench] [--fuzz]
 #   --web    also Chromium and the npm packages of the web map (web/node_modules)
 #   --bench  also the peers the benchmarks compare against (wrk, PostgreSQL+PostGIS, nginx)
+#   --fuzz   also clang and its libFuzzer runtime (make fuzz-smoke)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_web=0 want_bench=0
+want_web=0 want_bench=0 want_fuzz=0
 for a in "$@"; do
   case "$a" in
     --web) want_web=1 ;;
     --bench) want_bench=1 ;;
+    --fuzz) want_fuzz=1 ;;
     *) echo "install-deps: unknown option $a" >&2; exit 2 ;;
   esac
 done
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libspatialite-dev libsqlite3-mod-spatialite
       libsqlite3-dev sqlite3 libgeos-dev libproj-dev proj-bin proj-data libgdal-dev gdal-bin libsodium-dev
-      zlib1g-dev libjansson-dev libcmocka-dev python3-pytest python3-requests valgrind curl ca-certificates)
+      zlib1g-dev libjansson-dev libcmocka-dev python3-pytest python3-requests valgrind curl ca-certificates openssl)
 [ "$want_web" = 1 ] && pkgs+=(chromium nodejs npm fonts-noto-core)
 [ "$want_bench" = 1 ] && pkgs+=(wrk postgresql postgresql-15-postgis-3 nginx-light postgresql-contrib)
+[ "$want_fuzz" = 1 ] && pkgs+=(clang libclang-rt-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -14,13 +14,17 @@ CREATE TABLE dossier_status (
 );
 
 -- Fees per item of a schedule: schedule 'xray' holds the appraisal fee of a new X-ray use licence
--- per device type (geodata/xray_fees.csv).
+-- per device type (geodata/xray_fees.csv). Versioned like procedures: a dossier is priced with the
+-- rows in force on the day it was received (the latest valid_from on or before it); fee_vnd NULL
+-- means the item is no longer priced from that day.
 CREATE TABLE fee_schedule (
   schedule TEXT NOT NULL,
   item TEXT NOT NULL,
-  fee_vnd INTEGER NOT NULL CHECK (fee_vnd >= 0),
+  valid_from TEXT NOT NULL DEFAULT '2000-01-01' CHECK (date(valid_from) = valid_from),
+  fee_vnd INTEGER CHECK (fee_vnd IS NULL OR fee_vnd >= 0),
   note TEXT,
-  PRIMARY KEY (schedule, item)
+  created_by TEXT,
+  PRIMARY KEY (schedule, item, valid_from)
 ) WITHOUT ROWID;
 
 -- The procedure catalogue, versioned: an edit adds a version; a dossier keeps the version in force

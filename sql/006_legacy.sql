@@ -47,13 +47,15 @@ CREATE TABLE record_merge (
 );
 CREATE INDEX record_merge_dropped ON record_merge(collection, dropped_id);
 
-CREATE INDEX facility_legacy ON facility(legacy_system, legacy_id);
-CREATE INDEX facility_external_ref ON facility(external_ref);
-CREATE INDEX source_legacy ON source(legacy_system, legacy_id);
-CREATE INDEX source_external_ref ON source(external_ref);
-CREATE INDEX source_serial ON source(serial_no);
-CREATE INDEX device_legacy ON device(legacy_system, legacy_id);
-CREATE INDEX device_external_ref ON device(external_ref);
-CREATE INDEX device_serial ON device(serial_no);
-CREATE INDEX receptor_legacy ON receptor(legacy_system, legacy_id);
-CREATE INDEX receptor_external_ref ON receptor(external_ref);
+-- Partial indexes: only rows that carry the key pay for it (a bulk import of rows without one
+-- writes no index entry).
+CREATE INDEX facility_legacy ON facility(legacy_id, legacy_system) WHERE legacy_id IS NOT NULL;
+CREATE INDEX facility_external_ref ON facility(external_ref) WHERE external_ref IS NOT NULL;
+CREATE INDEX source_legacy ON source(legacy_id, legacy_system) WHERE legacy_id IS NOT NULL;
+CREATE INDEX source_external_ref ON source(external_ref) WHERE external_ref IS NOT NULL;
+CREATE INDEX source_serial ON source(serial_no) WHERE serial_no IS NOT NULL;
+CREATE INDEX device_legacy ON device(legacy_id, legacy_system) WHERE legacy_id IS NOT NULL;
+CREATE INDEX device_external_ref ON device(external_ref) WHERE external_ref IS NOT NULL;
+CREATE INDEX device_serial ON device(serial_no) WHERE serial_no IS NOT NULL;
+CREATE INDEX receptor_legacy ON receptor(legacy_id, legacy_system) WHERE legacy_id IS NOT NULL;
+CREATE INDEX receptor_external_ref ON receptor(external_ref) WHERE external_ref IS NOT NULL;

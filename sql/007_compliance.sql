@@ -7,7 +7,8 @@
 -- kinds an admin defines); settings (the due window, default intervals, dose limits and
 -- investigation levels) as data; and inspection findings that point at these items.
 --
--- Dates are 'YYYY-MM-DD' in Asia/Ho_Chi_Minh. "expires" is the last valid day written on a
+-- Ids are AUTOINCREMENT, as the register's: never reused after a delete, so an audit history
+-- belongs to one record. Dates are 'YYYY-MM-DD' in Asia/Ho_Chi_Minh. "expires" is the last valid day written on a
 -- certificate; "next_due" the day by which the next one is due: either is overdue from the day
 -- after. Statuses are never stored: the views below give each item's due date and state, and
 -- db/compliance_sql.h turns them into ok / due / overdue / missing for a given day (:today), so the
@@ -43,9 +44,12 @@ INSERT INTO compliance_setting(key, value, unit, min_value, max_value, name_en, 
  ('health_check_interval_months', 12, 'months', 1, 120,
   'Next health check due after the last one, when not stated',
   'Chu kỳ khám sức khỏe khi không ghi hạn kế tiếp'),
- ('dose_report_grace_days', 120, 'days', 31, 730,
-  'Dose monitoring is overdue when the last record ended longer ago than this',
+ ('dose_report_grace_days', 190, 'days', 31, 730,
+  'Dose monitoring is overdue when the last record ended longer ago than this (a quarter, the report''s delay and a missed quarter)',
   'Quá hạn theo dõi liều khi kỳ đo gần nhất kết thúc quá số ngày này'),
+ ('certificate_for_all_workers', 0, 'flag', 0, 1,
+  'Check a radiation worker certificate of every worker (1), or of the safety officer only (0), as the law asks of medical X-ray',
+  'Kiểm tra chứng chỉ nhân viên bức xạ của mọi nhân viên (1) hay chỉ người phụ trách an toàn (0)'),
  ('dose_limit_year_msv', 50, 'mSv', 1, 1000,
   'Occupational effective dose limit in any single year',
   'Giới hạn liều hiệu dụng nghề nghiệp trong một năm bất kỳ'),
@@ -82,7 +86,7 @@ INSERT INTO device_type_compliance(type, qc_required, qc_interval_months, room_r
 -- A room where devices stand. Devices name their room (device.room); a room record of the same
 -- facility with that name is the device's room.
 CREATE TABLE room (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   location TEXT,             -- building, floor
@@ -101,7 +105,7 @@ CREATE INDEX device_facility_room ON device(facility_id, room);
 
 -- Quality-control test (kiểm định) of a device by an accredited testing organisation.
 CREATE TABLE qc_test (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   device_id INTEGER NOT NULL REFERENCES device(id),
   test_date TEXT NOT NULL CHECK (date(test_date) = test_date),
   organization TEXT NOT NULL,
@@ -120,7 +124,7 @@ CREATE INDEX qc_test_device ON qc_test(device_id, test_date);
 -- Area survey (kiểm xạ) of a room: the highest dose rates measured where people work (console,
 -- door) and in the public areas around it, in µSv/h.
 CREATE TABLE area_survey (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   room_id INTEGER NOT NULL REFERENCES room(id),
   survey_date TEXT NOT NULL CHECK (date(survey_date) = survey_date),
   organization TEXT NOT NULL,
@@ -141,7 +145,7 @@ CREATE INDEX area_survey_room ON area_survey(room_id, survey_date);
 -- ---- people -------------------------------------------------------------------------------------
 
 CREATE TABLE person (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   full_name TEXT NOT NULL CHECK (length(full_name) BETWEEN 1 AND 200),
   name_key TEXT NOT NULL DEFAULT '',   -- folded full name (core/fold), for search and import matching
   birth_date TEXT CHECK (birth_date IS NULL OR date(birth_date) = birth_date),
@@ -160,7 +164,7 @@ CREATE INDEX person_name_key ON person(name_key, birth_date);
 
 -- A person's role at a facility for a period (end_date NULL: still in it).
 CREATE TABLE person_role (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   person_id INTEGER NOT NULL REFERENCES person(id),
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   role TEXT NOT NULL CHECK (role IN ('radiation_worker','safety_officer')),
@@ -197,7 +201,7 @@ CREATE VIEW person_authorization AS
    WHERE p.identity_no IS NOT NULL AND a.kind = 'worker_certificate';
 
 CREATE TABLE training_record (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   person_id INTEGER NOT NULL REFERENCES person(id),
   course TEXT NOT NULL,
   provider TEXT,
@@ -217,7 +221,7 @@ CREATE INDEX training_record_person ON training_record(person_id, completed);
 -- Occupational health check: only its date, the conclusion on fitness and the next due date are
 -- kept, never medical findings.
 CREATE TABLE health_check (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   person_id INTEGER NOT NULL REFERENCES person(id),
   check_date TEXT NOT NULL CHECK (date(check_date) = check_date),
   provider TEXT,
@@ -236,7 +240,7 @@ CREATE INDEX health_check_person ON health_check(person_id, check_date);
 -- a dosimetry service provider's file (origin import) or entered by hand. One record per person,
 -- facility and period: a re-import updates it instead of adding another.
 CREATE TABLE dose_record (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   person_id INTEGER NOT NULL REFERENCES person(id),
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   period_start TEXT NOT NULL CHECK (date(period_start) = period_start),
@@ -286,7 +290,7 @@ INSERT INTO document_kind(key, name_vi, name_en, interval_months, required, seq,
   NULL, 0, 30, 1);
 
 CREATE TABLE facility_document (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   facility_id INTEGER NOT NULL REFERENCES facility(id),
   kind TEXT NOT NULL REFERENCES document_kind(key),
   title TEXT,
@@ -313,7 +317,7 @@ CREATE INDEX facility_document_kind ON facility_document(facility_id, kind, rece
 -- person for the worker items; the facility for safety_officer; document_kind for documents), and
 -- optionally the very record (record_id: the QC test, survey, document ...).
 CREATE TABLE inspection_finding (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   inspection_id INTEGER NOT NULL REFERENCES inspection(id) ON DELETE CASCADE,
   item_kind TEXT NOT NULL CHECK (item_kind IN ('declaration','qc_test','room','shielding','area_survey',
     'safety_officer','worker_certificate','training','health_check','dose_monitoring','document','other')),
@@ -336,7 +340,7 @@ CREATE INDEX inspection_finding_item ON inspection_finding(item_kind, subject_id
 
 -- ---- checklist items ----------------------------------------------------------------------------------
 -- One row per thing an inspection checks, with seq (the order it is checked in), a label without
--- personal data, the record it rests on, its due date and state: absent (no record), failed (the
+-- personal data or device details beyond the type, the record it rests on, its due date and state: absent (no record), failed (the
 -- record says fail or unfit) or present. db/compliance_sql.h ranks them for a day.
 -- Every arm of a view gives each column the same affinity (hence the CASTs): only then does SQLite
 -- push a caller's "facility_id = ?" into each arm as an index look-up.
@@ -346,15 +350,15 @@ CREATE INDEX inspection_finding_item ON inspection_finding(item_kind, subject_id
 CREATE VIEW compliance_device AS
   SELECT d.id AS id, d.facility_id AS facility_id, d.type AS type, d.room AS room,
          coalesce(dt.qc_required, 0) AS qc_required, coalesce(dt.room_required, 0) AS room_required,
-         'device ' || d.id || ' (' || coalesce(ty.name_en, d.type) ||
-           coalesce(', ' || nullif(trim(coalesce(d.manufacturer, '') || ' ' || coalesce(d.model, '')), ''), '') ||
-           ')' AS tag
+         'device ' || d.id || ' (' || coalesce(ty.name_en, d.type) || ')' AS tag
     FROM device d
     JOIN facility f ON f.id = d.facility_id
     LEFT JOIN device_type ty ON ty.key = d.type
     LEFT JOIN device_type_compliance dt ON dt.type = d.type
    WHERE d.status = 'in_use' AND d.record_owner = 'department' AND f.status = 'operating';
 
+-- A device's declaration confirmation names it (device_id), or is its facility's and lists it in
+-- conditions.devices (a confirmation without a device list covers every device of the facility).
 CREATE VIEW compliance_device_item AS
   SELECT cd.id AS device_id, cd.facility_id AS facility_id, 10 AS seq, 'declaration' AS kind, a.id AS record_id,
          'Declaration confirmation, ' || cd.tag AS label, CAST(a.expires AS TEXT) AS due,
@@ -362,8 +366,17 @@ CREATE VIEW compliance_device_item AS
          CASE WHEN a.id IS NULL THEN 'no declaration confirmation recorded'
               ELSE 'no. ' || a.number || ', issued ' || a.issued || coalesce(', expires ' || a.expires, '') END AS detail
     FROM compliance_device cd
-    LEFT JOIN authorization a ON a.id = (SELECT a2.id FROM authorization a2 WHERE a2.device_id = cd.id
-           AND a2.kind = 'declaration_confirmation' AND a2.status = 'issued' ORDER BY a2.issued DESC, a2.id DESC LIMIT 1)
+    LEFT JOIN authorization a ON a.id = (SELECT x.id FROM (
+             SELECT a2.id AS id, a2.issued AS issued FROM authorization a2
+              WHERE a2.device_id = cd.id AND a2.kind = 'declaration_confirmation' AND a2.status = 'issued'
+             UNION ALL
+             SELECT a3.id, a3.issued FROM authorization a3
+              WHERE a3.facility_id = cd.facility_id AND a3.kind = 'declaration_confirmation' AND a3.status = 'issued'
+                AND a3.device_id IS NULL
+                AND (json_type(CASE WHEN json_valid(a3.conditions) THEN a3.conditions ELSE '{}' END, '$.devices') IS NULL
+                     OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(a3.conditions) THEN a3.conditions
+                                                            ELSE '{}' END, '$.devices') j WHERE j.value = cd.id))) x
+           ORDER BY x.issued DESC, x.id DESC LIMIT 1)
   UNION ALL
   SELECT cd.id, cd.facility_id, 20, 'qc_test', q.id, 'QC test, ' || cd.tag, CAST(q.expires AS TEXT),
          CASE WHEN q.id IS NULL THEN 'absent' WHEN q.result = 'fail' THEN 'failed' ELSE 'present' END,
@@ -408,11 +421,15 @@ CREATE VIEW compliance_room_item AS
    WHERE r.status = 'in_use' AND f.status = 'operating';
 
 -- Per role at an operating facility, with the role's period (active_from, active_to): the caller
--- keeps the roles active on its day. Labels name the person by id only.
+-- keeps the roles active on its day. Labels never name the person (facility reasons are shown to
+-- viewers): the caller adds who it is where it may. A radiation worker
+-- certificate (chứng chỉ nhân viên bức xạ) is checked of the safety officer, as the Law on Atomic
+-- Energy asks for medical X-ray, or of everyone when certificate_for_all_workers is 1; training,
+-- health checks and dose monitoring of everyone in post.
 CREATE VIEW compliance_person_item AS
   SELECT pr.person_id AS person_id, pr.facility_id AS facility_id, pr.id AS role_id, pr.start_date AS active_from,
          pr.end_date AS active_to, 60 AS seq, 'worker_certificate' AS kind, a.id AS record_id,
-         'Worker certificate, person ' || pr.person_id AS label, CAST(a.expires AS TEXT) AS due,
+         'Radiation worker certificate' AS label, CAST(a.expires AS TEXT) AS due,
          CASE WHEN a.id IS NULL THEN 'absent' ELSE 'present' END AS state,
          CASE WHEN a.id IS NULL THEN 'no radiation worker certificate recorded'
               ELSE 'no. ' || a.number || ', issued ' || a.issued END AS detail
@@ -425,10 +442,11 @@ CREATE VIEW compliance_person_item AS
              SELECT a3.id, a3.issued FROM person p JOIN authorization a3 ON a3.person_ref = p.identity_no
               WHERE p.id = pr.person_id AND a3.kind = 'worker_certificate' AND a3.status = 'issued') x
            ORDER BY x.issued DESC, x.id DESC LIMIT 1)
-   WHERE f.status = 'operating'
+   WHERE f.status = 'operating' AND (pr.role = 'safety_officer' OR (SELECT value FROM compliance_setting
+                                                                     WHERE key = 'certificate_for_all_workers') = 1)
   UNION ALL
   SELECT pr.person_id, pr.facility_id, pr.id, pr.start_date, pr.end_date, 70, 'training', tr.id,
-         'Radiation safety training, person ' || pr.person_id, CAST(tr.valid_until AS TEXT),
+         'Radiation safety training', CAST(tr.valid_until AS TEXT),
          CASE WHEN tr.id IS NULL THEN 'absent' ELSE 'present' END,
          CASE WHEN tr.id IS NULL THEN 'no training recorded'
               ELSE tr.course || ', completed ' || tr.completed || coalesce(', valid until ' || tr.valid_until, '') END
@@ -438,7 +456,7 @@ CREATE VIEW compliance_person_item AS
    WHERE f.status = 'operating'
   UNION ALL
   SELECT pr.person_id, pr.facility_id, pr.id, pr.start_date, pr.end_date, 80, 'health_check', h.id,
-         'Health check, person ' || pr.person_id, CAST(h.next_due AS TEXT),
+         'Health check', CAST(h.next_due AS TEXT),
          CASE WHEN h.id IS NULL THEN 'absent' WHEN h.result = 'unfit' THEN 'failed' ELSE 'present' END,
          CASE WHEN h.id IS NULL THEN 'no health check recorded'
               ELSE h.result || ' on ' || h.check_date || coalesce(', next due ' || h.next_due, '') END
@@ -448,7 +466,7 @@ CREATE VIEW compliance_person_item AS
    WHERE f.status = 'operating'
   UNION ALL
   SELECT pr.person_id, pr.facility_id, pr.id, pr.start_date, pr.end_date, 90, 'dose_monitoring', dr.id,
-         'Personal dose monitoring, person ' || pr.person_id,
+         'Personal dose monitoring',
          CAST(date(dr.period_end, '+' || (SELECT CAST(value AS INTEGER) FROM compliance_setting
                                            WHERE key = 'dose_report_grace_days') || ' days') AS TEXT),
          CASE WHEN dr.id IS NULL THEN 'absent' ELSE 'present' END,

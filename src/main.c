@@ -18,7 +18,12 @@
 #include "db/demo.h"
 #include "db/migrate.h"
 #include "http/http.h"
+#include "api/exports.h"
+#include "api/jobs_api.h"
+#include "core/date.h"
+#include "db/merge.h"
 #include "io/import.h"
+#include "io/offline.h"
 #include "io/sandbox.h"
 
 static const char usage[] =
@@ -38,6 +43,14 @@ static const char usage[] =
     "      [--user NAME] [--source-layer NAME] [--all-layers] [--encoding CP1258] [--source-label TEXT] [--quiet]\n"
     "      read a GIS file (CSV, XLSX, Shapefile, GeoPackage, KML, GeoJSON, TopoJSON) into layer L:\n"
     "      facilities, sources, devices, receptors, boundaries, authorizations\n"
+    "  radmap export DB --layer L --format csv|xlsx|gpkg|kml|shp|geojson OUT [--crs EPSG:XXXX] [--bbox W,S,E,N]\n"
+    "      [--role R]   write a layer as the role R (default inspector) sees it; shp is written zipped\n"
+    "  radmap tiles DB OUT.mbtiles [--layers L,L] [--minzoom 8] [--maxzoom 16] [--bbox W,S,E,N] [--role R]\n"
+    "      [--threads N] [--quiet]   offline map package (MBTiles 1.3) of the tiles the server serves to R\n"
+    "      (default viewer)\n"
+    "  radmap duplicates DB    candidate duplicates across the former registers (tab-separated)\n"
+    "  radmap merge DB KEEP DROP [--layer facilities|sources|devices|receptors] [--user NAME]\n"
+    "      merge record DROP into KEEP in one audited transaction\n"
     "  radmap user add DB NAME --role ROLE [--password-stdin] [--read-only] [--days N]\n"
     "      create a user; prints a bearer token once, alone on the last line\n"
     "  radmap user list DB | disable DB NAME | enable DB NAME | set-role DB NAME ROLE\n"
@@ -330,6 +343,7 @@ static int cmd_serve(int argc, char **argv)
     }
     cfg.app = app;
     int rc = http_serve(&cfg, api_routes, &err);
+    jobs_api_shutdown(); /* imports and exports still running finish first */
     app_state_destroy(app);
     if (rc < 0)
         fprintf(stderr, "radmap: %s\n", err.detail);
@@ -448,6 +462,282 @@ static int cmd_import(int argc, char **argv)
     rc = rep.rows_invalid && !rep.committed ? 1 : 0;
 done:
     import_report_free(&rep);
+    db_close(c);
+    return rc;
+}
+
+/* Record a command-line read of sensitive rows (an export or package holding sources or devices)
+ * in read_log, as the server does for its readers. */
+static void log_cli_read(const char *db_path, const char *user, const char *route, const char *what, long rows)
+{
+    db_conn *c = NULL;
+    rm_error err = {0};
+    if (rows <= 0 || db_open(db_path, DB_READWRITE, &c, &err) < 0) {
+        db_close(c);
+        return;
+    }
+    sqlite3_stmt *st = db_stmt(c, "INSERT INTO read_log(user_name, route, collection, ids, row_count) "
+                                  "VALUES (?, ?, ?, 'all selected', ?)", NULL);
+    if (st) {
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, rows);
+        sqlite3_step(st);
+        db_stmt_done(st);
+    }
+    db_close(c);
+}
+
+/* The visibility class of --role NAME ("public" too); -1 when unknown (message printed). */
+static int role_class(const char *role)
+{
+    if (strcmp(role, "public") == 0)
+        return VIS_PUBLIC;
+    user_role r = users_role_parse(role);
+    if (r == ROLE_NONE) {
+        fprintf(stderr, "radmap: --role must be public or one of: %s\n", users_role_list());
+        return -1;
+    }
+    return (int)auth_class_of_role(r);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL, *layer = NULL, *format = NULL, *crs_s = NULL, *bbox_s = NULL;
+    const char *role = "inspector";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--layer") == 0 && v)
+            layer = v, i++;
+        else if (strcmp(a, "--format") == 0 && v)
+            format = v, i++;
+        else if (strcmp(a, "--crs") == 0 && v)
+            crs_s = v, i++;
+        else if (strcmp(a, "--bbox") == 0 && v)
+            bbox_s = v, i++;
+        else if (strcmp(a, "--role") == 0 && v)
+            role = v, i++;
+        else if (a[0] == '-')
+            return usage_error("unknown or incomplete option %s for export", a);
+        else if (!path)
+            path = a;
+        else if (!out)
+            out = a;
+        else
+            return usage_error("unexpected argument %s", a);
+    }
+    if (!path || !out || !layer || !format)
+        return usage_error("export needs DB --layer L --format F OUT%s", "");
+    export_format f;
+    if (export_format_parse(format, &f) < 0) {
+        fprintf(stderr, "radmap: --format must be one of: %s\n", export_format_list());
+        return 2;
+    }
+    int vis = role_class(role);
+    if (vis < 0)
+        return 2;
+    const coll_def *c = coll_find(layer);
+    if (!c || c->vis > (vis_class)vis) {
+        fprintf(stderr, "radmap: no layer %s that the role %s may see; layers: facilities, sources, devices, "
+                "receptors\n", layer, role);
+        return 2;
+    }
+    rm_error err = {0};
+    const crs_info *crs = NULL;
+    if (crs_s && !(crs = crs_from_uri(crs_s, "--crs", &err))) {
+        fprintf(stderr, "radmap: %s\n", err.detail);
+        return 2;
+    }
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist\n", path);
+        return 1;
+    }
+    db_conn *db = NULL;
+    query q;
+    query_init(&q, c, (vis_class)vis, date_today());
+    int rc = 1;
+    long rows = 0;
+    if (bbox_s) {
+        params_bbox bb;
+        if (params_parse_bbox(bbox_s, &bb, &err) < 0)
+            goto fail;
+        query_bbox(&q, &bb);
+    }
+    progress pr;
+    progress_start(&pr, PROGRESS_OFF, "export", "features");
+    if (db_open(path, DB_READONLY, &db, &err) < 0 ||
+        exports_write(db, &q, f, crs && !crs->wgs84 ? crs : NULL, out, NULL, NULL, &rows, &err) < 0)
+        goto fail;
+    printf("radmap: %ld %s written to %s (%s, as the role %s sees them) in %.1f s\n", rows, layer, out, format, role,
+           progress_elapsed_s(&pr));
+    if (c->vis == VIS_FULL)
+        log_cli_read(path, os_user(), "radmap export", c->id, rows);
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "radmap: export failed: %s\n", err.detail);
+done:
+    query_cleanup(&q);
+    db_close(db);
+    return rc;
+}
+
+static int cmd_tiles(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL, *role = "viewer";
+    offline_options o;
+    offline_options_default(&o);
+    o.progress = progress_auto();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (strcmp(a, "--layers") == 0 && v)
+            o.layers = v, i++;
+        else if (strcmp(a, "--role") == 0 && v)
+            role = v, i++;
+        else if (strcmp(a, "--minzoom") == 0) {
+            if (opt_long(a, v, 0, 22, &n) < 0)
+                return 2;
+            o.minzoom = (int)n, i++;
+        } else if (strcmp(a, "--maxzoom") == 0) {
+            if (opt_long(a, v, 0, 22, &n) < 0)
+                return 2;
+            o.maxzoom = (int)n, i++;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (opt_long(a, v, 1, 8, &n) < 0)
+                return 2;
+            o.threads = (int)n, i++;
+        } else if (strcmp(a, "--cluster-maxzoom") == 0) {
+            if (opt_long(a, v, 0, 16, &n) < 0)
+                return 2;
+            o.cluster_maxzoom = (int)n, i++;
+        } else if (strcmp(a, "--bbox") == 0 && v) {
+            if (sscanf(v, "%lf,%lf,%lf,%lf", &o.bbox[0], &o.bbox[1], &o.bbox[2], &o.bbox[3]) != 4 ||
+                o.bbox[0] >= o.bbox[2] || o.bbox[1] >= o.bbox[3] || o.bbox[0] < -180 || o.bbox[2] > 180 ||
+                o.bbox[1] < -90 || o.bbox[3] > 90) {
+                fprintf(stderr, "radmap: --bbox must be west,south,east,north in degrees (west < east, south < north)\n");
+                return 2;
+            }
+            o.have_bbox = true, i++;
+        } else if (strcmp(a, "--quiet") == 0)
+            o.progress = PROGRESS_OFF;
+        else if (a[0] == '-')
+            return usage_error("unknown or incomplete option %s for tiles", a);
+        else if (!path)
+            path = a;
+        else if (!out)
+            out = a;
+        else
+            return usage_error("unexpected argument %s", a);
+    }
+    if (!path || !out)
+        return usage_error("tiles needs DB OUT.mbtiles%s", "");
+    if (o.minzoom > o.maxzoom) {
+        fprintf(stderr, "radmap: --minzoom must not be above --maxzoom\n");
+        return 2;
+    }
+    int vis = role_class(role);
+    if (vis < 0)
+        return 2;
+    o.vis = (vis_class)vis;
+    o.role = role;
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist\n", path);
+        return 1;
+    }
+    rm_error err = {0};
+    offline_report rep;
+    if (offline_build(path, out, &o, &rep, &err) < 0) {
+        fprintf(stderr, "radmap: tiles failed: %s\n", err.detail);
+        return 1;
+    }
+    printf("radmap: %s: %ld tiles (z%d-%d, %.1f MB) for the role %s over %.4f,%.4f,%.4f,%.4f in %.1f s; "
+           "%ld tiles visited, %ld skipped below empty ones\n", out, rep.tiles_written, o.minzoom, o.maxzoom,
+           (double)rep.bytes / 1e6, role, rep.bbox[0], rep.bbox[1], rep.bbox[2], rep.bbox[3], rep.seconds,
+           rep.tiles_visited, rep.tiles_skipped);
+    if (rep.sensitive_rows)
+        log_cli_read(path, os_user(), "radmap tiles", "sources,devices", rep.sensitive_rows);
+    return 0;
+}
+
+static int print_dup(void *arg, const dup_pair *p)
+{
+    long *n = arg;
+    if (*n == 0)
+        printf("collection\trule\tdistance_m\tid_a\tid_b\tkey\ta\tb\n");
+    printf("%s\t%s\t%.1f\t%lld\t%lld\t%s\t%s %s [%s %s]\t%s %s [%s %s]\n", p->collection, p->rule, p->distance_m,
+           (long long)p->a.id, (long long)p->b.id, p->key, p->a.code, p->a.name, p->a.legacy_system, p->a.legacy_id,
+           p->b.code, p->b.name, p->b.legacy_system, p->b.legacy_id);
+    (*n)++;
+    return 0;
+}
+
+static int cmd_duplicates(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("usage: radmap duplicates DB%s", "");
+    if (access(argv[0], F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist\n", argv[0]);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    long n = 0;
+    int rc = 1;
+    if (db_open(argv[0], DB_READONLY, &c, &err) < 0 || merge_find_duplicates(c, print_dup, &n, &err) < 0)
+        fprintf(stderr, "radmap: duplicates failed: %s\n", err.detail);
+    else {
+        fprintf(stderr, "radmap: %ld candidate pairs; merge one with: radmap merge DB KEEP DROP [--layer L]\n", n);
+        rc = 0;
+    }
+    db_close(c);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *path = NULL, *layer = "facilities", *user = os_user();
+    long ids[2] = {0, 0};
+    int nids = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--layer") == 0 && v)
+            layer = v, i++;
+        else if (strcmp(a, "--user") == 0 && v)
+            user = v, i++;
+        else if (a[0] == '-')
+            return usage_error("unknown or incomplete option %s for merge", a);
+        else if (!path)
+            path = a;
+        else if (nids < 2) {
+            if (opt_long(nids ? "DROP" : "KEEP", a, 1, 2147483647L, &ids[nids]) < 0)
+                return 2;
+            nids++;
+        } else
+            return usage_error("unexpected argument %s", a);
+    }
+    if (!path || nids != 2)
+        return usage_error("merge needs DB KEEP DROP%s", "");
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "radmap: %s does not exist\n", path);
+        return 1;
+    }
+    rm_error err = {0};
+    db_conn *c = NULL;
+    merge_report rep;
+    int rc = 1;
+    if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
+        merge_records(c, layer, ids[0], ids[1], user, &rep, &err) < 0)
+        fprintf(stderr, "radmap: merge failed, nothing changed: %s\n", err.detail);
+    else {
+        printf("radmap: %s %ld merged into %ld: %ld linked rows moved (%ld the kept record already had were dropped), "
+               "%ld empty fields filled\n", layer, ids[1], ids[0], rep.moved, rep.dropped_conflicts, rep.fields_filled);
+        rc = 0;
+    }
     db_close(c);
     return rc;
 }
@@ -677,6 +967,14 @@ int main(int argc, char **argv)
         rc = cmd_user(argc - 2, argv + 2);
     else if (strcmp(cmd, "import") == 0)
         rc = cmd_import(argc - 2, argv + 2);
+    else if (strcmp(cmd, "export") == 0)
+        rc = cmd_export(argc - 2, argv + 2);
+    else if (strcmp(cmd, "tiles") == 0)
+        rc = cmd_tiles(argc - 2, argv + 2);
+    else if (strcmp(cmd, "duplicates") == 0)
+        rc = cmd_duplicates(argc - 2, argv + 2);
+    else if (strcmp(cmd, "merge") == 0)
+        rc = cmd_merge(argc - 2, argv + 2);
     else if (strcmp(cmd, "parse-worker") == 0)
         rc = sandbox_worker_main(argc - 2, argv + 2); /* internal: the import's sandboxed file reader */
     else if (strcmp(cmd, "serve") == 0)

@@ -65,12 +65,14 @@ int api_nearest(http_request *req, rm_error *err);
 /* zones.c: cordons and dose-rate zones of a source; lost and stolen sources. */
 int api_source_zones(http_request *req, rm_error *err);
 int api_alerts(http_request *req, rm_error *err);
-/* Licensing (issue 5): procedures.c, calendar_api.c, dossiers.c, dossier_receive.c, licensing_steps.c,
- * licensing_import.c, licensing_attach.c, licensing_forms.c, authorizations.c, inspection_plans.c, stats.c. */
+/* Licensing (issue 5): procedures.c, licensing_fee.c, calendar_api.c, dossiers.c, dossier_receive.c, licensing_steps.c,
+ * licensing_import.c, licensing_attach.c, licensing_forms.c, authorizations.c, inspection_plans.c (and the practices' inspection intervals), stats.c. */
 int api_procedures(http_request *req, rm_error *err);
 int api_procedure(http_request *req, rm_error *err);
 int api_procedure_create(http_request *req, rm_error *err);
 int api_procedure_version(http_request *req, rm_error *err);
+int api_fee_schedule(http_request *req, rm_error *err);
+int api_fee_schedule_put(http_request *req, rm_error *err);
 int api_calendar(http_request *req, rm_error *err);
 int api_calendar_put(http_request *req, rm_error *err);
 int api_dossiers(http_request *req, rm_error *err);
@@ -91,6 +93,8 @@ int api_authorization_import(http_request *req, rm_error *err);
 int api_authorization_status(http_request *req, rm_error *err);
 int api_inspection_plan(http_request *req, rm_error *err);
 int api_inspection_plan_save(http_request *req, rm_error *err);
+int api_practices(http_request *req, rm_error *err);
+int api_practice_patch(http_request *req, rm_error *err);
 int api_stats_one_stop(http_request *req, rm_error *err);
 int api_stats_register(http_request *req, rm_error *err);
 /* inspections.c: the inspections collection's editing routes, for inspectors. */
@@ -98,5 +102,74 @@ int api_inspection_create(http_request *req, rm_error *err);
 int api_inspection_replace(http_request *req, rm_error *err);
 int api_inspection_patch(http_request *req, rm_error *err);
 int api_inspection_delete(http_request *req, rm_error *err);
+/* compliance.c, compliance_defs.c, compliance_settings.c, persons.c, doses.c: X-ray compliance and
+ * the people who work with radiation (issue 10). */
+int api_facility_compliance(http_request *req, rm_error *err);
+int api_cmp_rooms(http_request *req, rm_error *err);
+int api_cmp_room(http_request *req, rm_error *err);
+int api_cmp_area_surveys(http_request *req, rm_error *err);
+int api_cmp_area_survey(http_request *req, rm_error *err);
+int api_cmp_qc_tests(http_request *req, rm_error *err);
+int api_cmp_qc_test(http_request *req, rm_error *err);
+int api_cmp_documents(http_request *req, rm_error *err);
+int api_cmp_document(http_request *req, rm_error *err);
+int api_cmp_findings(http_request *req, rm_error *err);
+int api_cmp_finding(http_request *req, rm_error *err);
+int api_document_kinds(http_request *req, rm_error *err);
+int api_document_kind(http_request *req, rm_error *err);
+int api_compliance_settings(http_request *req, rm_error *err);
+int api_persons(http_request *req, rm_error *err);
+int api_person(http_request *req, rm_error *err);
+int api_person_roles(http_request *req, rm_error *err);
+int api_person_role(http_request *req, rm_error *err);
+int api_person_trainings(http_request *req, rm_error *err);
+int api_person_training(http_request *req, rm_error *err);
+int api_person_health_checks(http_request *req, rm_error *err);
+int api_person_health_check(http_request *req, rm_error *err);
+int api_person_certificates(http_request *req, rm_error *err);
+int api_person_certificate(http_request *req, rm_error *err);
+int api_person_doses(http_request *req, rm_error *err);
+int api_dose_record(http_request *req, rm_error *err);
+int api_facility_persons(http_request *req, rm_error *err);
+int api_dose_import(http_request *req, rm_error *err);
+int api_facility_dose_summary(http_request *req, rm_error *err);
+int api_dossier_dose_summary(http_request *req, rm_error *err);
+
+/* features.c, shared with exports.c: the at=, crs= and bbox= (with bbox-crs=) parameters of items. */
+struct params_bbox;
+int features_parse_at(http_request *req, int32_t *today, rm_error *err);
+const struct crs_info *features_output_crs(http_request *req, rm_error *err);
+int features_parse_bbox(http_request *req, const char *s, struct params_bbox *out, rm_error *err);
+/* imports.c: GIS files in (POST /imports, a job), past imports, candidate duplicates. */
+int api_imports_create(http_request *req, rm_error *err);
+int api_imports_list(http_request *req, rm_error *err);
+int api_duplicates(http_request *req, rm_error *err);
+/* jobs_api.c: background jobs (imports, large exports). */
+int api_job(http_request *req, rm_error *err);
+int api_job_result(http_request *req, rm_error *err);
+/* basemap.c: MBTiles basemaps from --tiles DIR, and their TileJSON. */
+int api_basemaps(http_request *req, rm_error *err);
+int api_basemap_tile(http_request *req, rm_error *err);
+int api_basemap_tilejson(http_request *req, rm_error *err);
+
+/* Source lifecycle, events and enforcement (issue 11): transactions.c, events.c, enforcement.c,
+ * catalogue.c, reconcile.c. */
+int api_source_transactions(http_request *req, rm_error *err);
+int api_source_transaction_add(http_request *req, rm_error *err);
+int api_orphan_register(http_request *req, rm_error *err);
+int api_events(http_request *req, rm_error *err);
+int api_event(http_request *req, rm_error *err);
+int api_event_create(http_request *req, rm_error *err);
+int api_event_update(http_request *req, rm_error *err);
+int api_violations(http_request *req, rm_error *err);
+int api_violation(http_request *req, rm_error *err);
+int api_violation_create(http_request *req, rm_error *err);
+int api_sanction_create(http_request *req, rm_error *err);
+int api_corrective_action_create(http_request *req, rm_error *err);
+int api_corrective_action_update(http_request *req, rm_error *err);
+int api_catalogue(http_request *req, rm_error *err);
+int api_catalogue_add(http_request *req, rm_error *err);
+int api_serial_duplicates(http_request *req, rm_error *err);
+int api_reconcile(http_request *req, rm_error *err);
 
 #endif

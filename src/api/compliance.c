@@ -42,6 +42,7 @@ typedef struct item {
     char *label, *detail;
     char due[11];
     cr_status status;
+    char *device;      /* devices: manufacturer, model and serial number */
     /* people */
     char *person_name, *person_roles;
     bool safety_officer;
@@ -130,6 +131,8 @@ static int read_items(summary *s, db_conn *db, const char *sql, int section, con
         it->status = cr_item_status(cr_state_parse((const char *)sqlite3_column_text(st, 7)), has_due, due_day,
                                     s->today, s->window);
         it->detail = dup_col(st, 8);
+        if (section == 0 && sqlite3_column_count(st) > 9)
+            it->device = dup_col(st, 9);
         if (section == 2 && sqlite3_column_count(st) > 9) {
             it->person_name = s->persons ? dup_col(st, 9) : NULL;
             it->person_roles = dup_col(st, 10);
@@ -143,8 +146,10 @@ static int read_items(summary *s, db_conn *db, const char *sql, int section, con
 static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
 {
     s->window = (int)cmp_setting(db, "due_window_days", 60);
-    if (read_items(s, db, "SELECT seq, kind, device_id, NULL, record_id, label, due, state, detail FROM "
-                          "compliance_device_item WHERE facility_id = ?1", 0, "device", fac, err) < 0 ||
+    if (read_items(s, db, "SELECT i.seq, i.kind, i.device_id, NULL, i.record_id, i.label, i.due, i.state, i.detail, "
+                          "nullif(trim(coalesce(d.manufacturer, '') || ' ' || coalesce(d.model, '') || coalesce(', s/n ' "
+                          "|| d.serial_no, '')), '') FROM compliance_device_item i JOIN device d ON d.id = i.device_id "
+                          "WHERE i.facility_id = ?1", 0, "device", fac, err) < 0 ||
         read_items(s, db, "SELECT seq, kind, room_id, NULL, record_id, label, due, state, detail FROM "
                           "compliance_room_item WHERE facility_id = ?1", 1, "room", fac, err) < 0)
         return -1;
@@ -259,6 +264,7 @@ static void summary_free(summary *s)
     for (size_t i = 0; i < s->n; i++) {
         free(s->items[i].label);
         free(s->items[i].detail);
+        free(s->items[i].device);
         free(s->items[i].person_name);
         free(s->items[i].person_roles);
     }
@@ -481,6 +487,8 @@ static void write_json(json_writer *w, const summary *s, const header *h, int64_
             json_kv_str(w, "status", cr_status_key(it->status));
             json_kv_str(w, "due", it->due[0] ? it->due : NULL);
             json_kv_str(w, "detail", it->detail);
+            if (it->device)
+                json_kv_str(w, "device", it->device);
             if (strcmp(it->subject_type, "person") == 0) {
                 json_key(w, "person");
                 json_obj_begin(w);
@@ -545,6 +553,7 @@ static void write_html(buf *b, const summary *s, const header *hd, int64_t fac, 
                 "table{border-collapse:collapse;width:100%}th,td{border:1px solid #000;padding:3px 5px;"
                 "vertical-align:top;text-align:left}th{background:#eee}"
                 "td.n{width:2.2em;text-align:right}td.box{width:7em;white-space:nowrap}td.note{width:18%}"
+                "td.due{white-space:nowrap}"
                 ".st{font-weight:bold}.ok{color:#075e00}.due{color:#8a5a00}.overdue,.missing{color:#a00000}"
                 ".meta td{border:none;padding:1px 6px}.f{font-size:9.5pt;color:#333}"
                 ".sign{margin-top:2em;display:flex;justify-content:space-between}.sign div{width:45%;"
@@ -614,9 +623,17 @@ static void write_html(buf *b, const summary *s, const header *hd, int64_t fac, 
             any = true;
             buf_appendf(b, "<tr><td class=\"n\">%d</td><td>", ++n);
             h(b, it->label);
-            if (it->person_name && strcmp(it->kind, "safety_officer") != 0) {
+            if (it->device) {
+                buf_puts(b, "<br><span class=\"f\">");
+                h(b, it->device);
+                buf_puts(b, "</span>");
+            }
+            if (strcmp(it->subject_type, "person") == 0) {
                 buf_puts(b, "<br><b>");
-                h(b, it->person_name);
+                if (it->person_name)
+                    h(b, it->person_name);
+                else
+                    buf_appendf(b, "person %lld", (long long)it->subject_id);
                 buf_puts(b, "</b>");
             }
             if (it->person_roles && strstr(it->person_roles, "safety_officer"))
@@ -651,7 +668,7 @@ static void write_html(buf *b, const summary *s, const header *hd, int64_t fac, 
                 }
                 buf_puts(b, "</div>");
             }
-            buf_puts(b, "</td><td>");
+            buf_puts(b, "</td><td class=\"due\">");
             h(b, it->due);
             buf_appendf(b, "</td><td class=\"st %s\">%s</td><td class=\"box\">&#9744; Đạt<br>&#9744; Không đạt</td>"
                            "<td class=\"note\"></td></tr>\n", cr_status_key(it->status), status_vi(it->status));
@@ -710,6 +727,7 @@ int api_facility_compliance(http_request *req, rm_error *err)
         for (size_t i = 0; i < s.n; i++) {
             free(s.items[i].label);
             free(s.items[i].detail);
+            free(s.items[i].device);
             free(s.items[i].person_name);
             free(s.items[i].person_roles);
         }
@@ -734,9 +752,15 @@ int api_facility_compliance(http_request *req, rm_error *err)
     if (s.persons) {
         int64_t ids[512];
         size_t n = 0;
-        for (size_t i = 0; i < s.n && n < 512; i++)
-            if (strcmp(s.items[i].subject_type, "person") == 0 && strcmp(s.items[i].kind, "worker_certificate") == 0)
+        for (size_t i = 0; i < s.n && n < 512; i++) {
+            if (strcmp(s.items[i].subject_type, "person") != 0)
+                continue;
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = ids[k] == s.items[i].subject_id;
+            if (!seen)
                 ids[n++] = s.items[i].subject_id;
+        }
         if (n)
             cmp_persons_read_record(req, ids, n);
         req->cache_control = "no-store";

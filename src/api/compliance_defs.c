@@ -179,7 +179,7 @@ static int room_before_delete(db_conn *db, int64_t id, rm_error *err)
 const cres_def cmp_rooms = {
     "rooms", "room", "room", "facility_id", "facility", "SELECT 1 FROM facility WHERE id = ?", room_fields, NULL,
     "name, id", NULL, "SELECT facility_id FROM room WHERE id = ?1", room_complete, room_after_write,
-    room_before_delete,
+    room_before_delete, NULL,
 };
 
 /* ---- QC tests ------------------------------------------------------------------------------------- */
@@ -222,7 +222,7 @@ const cres_def cmp_qc_tests = {
     "qc-tests", "QC test", "qc_test", "device_id", "device", "SELECT 1 FROM device WHERE id = ?", qc_fields, NULL,
     "test_date DESC, id DESC", NULL,
     "SELECT d.facility_id FROM qc_test q JOIN device d ON d.id = q.device_id WHERE q.id = ?1", qc_complete, NULL,
-    NULL,
+    NULL, NULL,
 };
 
 /* ---- area surveys ------------------------------------------------------------------------------- */
@@ -258,7 +258,7 @@ const cres_def cmp_area_surveys = {
     "area-surveys", "area survey", "area_survey", "room_id", "room", "SELECT 1 FROM room WHERE id = ?", survey_fields,
     NULL, "survey_date DESC, id DESC", NULL,
     "SELECT r.facility_id FROM area_survey s JOIN room r ON r.id = s.room_id WHERE s.id = ?1", survey_complete, NULL,
-    NULL,
+    NULL, NULL,
 };
 
 /* ---- facility documents ----------------------------------------------------------------------- */
@@ -316,7 +316,7 @@ static int document_complete(db_conn *db, const cres_def *def, json_t *vals, int
 const cres_def cmp_documents = {
     "documents", "document", "facility_document", "facility_id", "facility", "SELECT 1 FROM facility WHERE id = ?",
     document_fields, NULL, "received DESC, id DESC", NULL, "SELECT facility_id FROM facility_document WHERE id = ?1",
-    document_complete, NULL, NULL,
+    document_complete, NULL, NULL, NULL,
 };
 
 /* ---- inspection findings --------------------------------------------------------------------------- */
@@ -414,7 +414,7 @@ static int finding_complete(db_conn *db, const cres_def *def, json_t *vals, int6
 
 const cres_def cmp_findings = {
     "findings", "finding", "inspection_finding", "inspection_id", "inspection",
-    "SELECT 1 FROM inspection WHERE id = ?", finding_fields, NULL, "id", NULL, NULL, finding_complete, NULL, NULL,
+    "SELECT 1 FROM inspection WHERE id = ?", finding_fields, NULL, "id", NULL, NULL, finding_complete, NULL, NULL, NULL,
 };
 
 /* ---- persons ------------------------------------------------------------------------------------- */
@@ -506,7 +506,7 @@ static int person_before_delete(db_conn *db, int64_t id, rm_error *err)
 
 const cres_def cmp_persons = {
     "persons", "person", "person", NULL, NULL, NULL, person_fields, NULL, "full_name, id", "id",
-    "SELECT facility_id FROM person_role WHERE person_id = ?1", person_complete, NULL, person_before_delete,
+    "SELECT facility_id FROM person_role WHERE person_id = ?1", person_complete, NULL, person_before_delete, NULL,
 };
 
 /* ---- roles, trainings, health checks ------------------------------------------------------------ */
@@ -557,7 +557,7 @@ static int role_complete(db_conn *db, const cres_def *def, json_t *vals, int64_t
 const cres_def cmp_person_roles = {
     "person-roles", "role", "person_role", "person_id", "person", "SELECT 1 FROM person WHERE id = ?", role_fields,
     NULL, "start_date DESC, id DESC", "person_id", "SELECT facility_id FROM person_role WHERE id = ?1", role_complete,
-    NULL, NULL,
+    NULL, NULL, "roles",
 };
 
 static const cres_field training_fields[] = {
@@ -578,7 +578,7 @@ const cres_def cmp_trainings = {
     "trainings", "training record", "training_record", "person_id", "person", "SELECT 1 FROM person WHERE id = ?",
     training_fields, NULL, "completed DESC, id DESC", "person_id",
     "SELECT pr.facility_id FROM training_record t JOIN person_role pr ON pr.person_id = t.person_id WHERE t.id = ?1",
-    training_complete, NULL, NULL,
+    training_complete, NULL, NULL, NULL,
 };
 
 static const cres_field health_fields[] = {
@@ -596,7 +596,7 @@ const cres_def cmp_health_checks = {
     "health-checks", "health check", "health_check", "person_id", "person", "SELECT 1 FROM person WHERE id = ?",
     health_fields, NULL, "check_date DESC, id DESC", "person_id",
     "SELECT pr.facility_id FROM health_check h JOIN person_role pr ON pr.person_id = h.person_id WHERE h.id = ?1",
-    health_complete, NULL, NULL,
+    health_complete, NULL, NULL, NULL,
 };
 
 /* ---- dose records ------------------------------------------------------------------------------------ */
@@ -649,7 +649,7 @@ static int dose_complete(db_conn *db, const cres_def *def, json_t *vals, int64_t
 const cres_def cmp_dose_records = {
     "dose-records", "dose record", "dose_record", "person_id", "person", "SELECT 1 FROM person WHERE id = ?",
     dose_fields, dose_readonly, "period_end DESC, id DESC", "person_id",
-    "SELECT facility_id FROM dose_record WHERE id = ?1", dose_complete, NULL, NULL,
+    "SELECT facility_id FROM dose_record WHERE id = ?1", dose_complete, NULL, NULL, NULL,
 };
 
 /* ---- route handlers ------------------------------------------------------------------------------- */

@@ -70,6 +70,8 @@ struct cres_def {
     int (*after_write)(db_conn *db, int64_t id, json_t *before, json_t *after, const char *user, rm_error *err);
     /* Before a delete: -1 with err (409 ...) to refuse. */
     int (*before_delete)(db_conn *db, int64_t id, rm_error *err);
+    /* The JSON member of a list (NULL: the name with '_' for '-'). */
+    const char *list_name;
 };
 
 /* GET of the list under parent path parameter 0 (?limit, ?offset). */

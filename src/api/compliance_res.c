@@ -359,7 +359,10 @@ int cres_list(http_request *req, const cres_def *def, rm_error *err)
     sqlite3_bind_int64(st, 3, offset);
     int vcol = version_column(def);
     char key[64];
-    list_key(def, key, sizeof key);
+    if (def->list_name)
+        snprintf(key, sizeof key, "%s", def->list_name);
+    else
+        list_key(def, key, sizeof key);
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);

@@ -19,6 +19,7 @@
  * shows a person is read-logged.
  */
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,15 +209,23 @@ int api_dose_import(http_request *req, rm_error *err)
     int fd = mkstemps(path, (int)strlen(ext));
     if (fd < 0)
         return rm_error_set(err, 503, "Service Unavailable", "cannot write a temporary file: %s", strerror(errno));
+    buf commas = BUF_INIT;
+    const char *data = req->body.data;
+    size_t len = req->body.len;
+    if (strcmp(ext, ".csv") == 0 && compliance_csv_normalise(data, len, &commas) == 1) {
+        data = commas.data ? commas.data : "";
+        len = commas.len;
+    }
     size_t off = 0;
-    while (off < req->body.len) {
-        ssize_t k = write(fd, req->body.data + off, req->body.len - off);
+    while (off < len) {
+        ssize_t k = write(fd, data + off, len - off);
         if (k <= 0)
             break;
         off += (size_t)k;
     }
     close(fd);
-    if (off < req->body.len) {
+    buf_free(&commas);
+    if (off < len) {
         unlink(path);
         return rm_error_set(err, 503, "Service Unavailable", "cannot write a temporary file");
     }

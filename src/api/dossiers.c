@@ -81,7 +81,7 @@ int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id
     lic_json_instant(w, "decided_at", d.decided);
     lic_json_instant(w, "returned_at", d.returned);
     lic_view v;
-    lic_view_of(cal, &d, now == LIC_NONE ? 0 : now, &v);
+    lic_view_of(cal, &d, now, &v);
     json_kv_str(w, "outcome", lic_outcome_key(v.outcome));
     json_kv_bool(w, "paused", v.paused);
     if (now != LIC_NONE) {
@@ -118,6 +118,21 @@ int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id
         json_obj_end(w);
         return 1;
     }
+    json_key(w, "links");
+    json_obj_begin(w);
+    char path[64];
+    static const char *const rel[][2] = {{"self", ""}, {"steps", "/steps"}, {"attachments", "/attachments"},
+                                         {"control_slip", "/control-slip"}, {"receipt", "/receipt"},
+                                         {"extension_letter", "/extension-letter"}, {"result", "/result"}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        if ((i == 4 && strcmp(d.origin, "counter") != 0) || (i == 5 && d.extended_due == LIC_NONE) ||
+            (i == 6 && strcmp(d.step, "result_recorded") != 0 && !(strcmp(d.step, "result_returned") == 0 &&
+                                                                 strcmp(d.result, "approved") == 0)))
+            continue;
+        snprintf(path, sizeof path, "/dossiers/%lld%s", (long long)d.id, rel[i][1]);
+        json_kv_str(w, rel[i][0], path);
+    }
+    json_obj_end(w);
     json_key(w, "next_steps");
     json_arr_begin(w);
     buf next = BUF_INIT;
@@ -224,7 +239,8 @@ int api_dossiers(http_request *req, rm_error *err)
         char *end;
         long code = strtol(status, &end, 10);
         if (!*end && code >= 1 && code <= 10) {
-            buf_appendf(&where, " AND d.national_status = %ld", code);
+            buf_appendf(&where, " AND d.national_status = ?%d", nb + 1);
+            binds[nb++] = status; /* a code 1-10; the column's integer affinity compares it as a number */
         } else if (strcmp(status, "open") == 0) {
             buf_puts(&where, " AND " OPEN_SQL);
         } else if (lic_step_find(status)) {
@@ -288,8 +304,10 @@ int api_dossiers(http_request *req, rm_error *err)
                     overdue[0] == 't' ? "" : "NOT ", nb + 1);
         binds[nb++] = now_s;
     }
-    if (facility)
-        buf_appendf(&where, " AND d.facility_id = %lld", (long long)facility);
+    if (facility) {
+        buf_appendf(&where, " AND d.facility_id = ?%d", nb + 1);
+        binds[nb++] = http_query(req, "facility_id");
+    }
     const char *receipt = http_query(req, "receipt_no");
     if (receipt) {
         buf_appendf(&where, " AND d.receipt_no = ?%d", nb + 1);

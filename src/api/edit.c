@@ -26,6 +26,7 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "db/audit.h"
+#include "db/lifecycle.h"
 #include "geo/crs.h"
 
 #include "api/edit_int.h"
@@ -426,6 +427,19 @@ static int edit(http_request *req, edit_op op, rm_error *err)
         }
         /* Without its own point, a source or device sits at its parent facility. */
         bool own = pt.given && !c->point_required;
+        /* Once a source has transactions, its facility, status and position are theirs (issue 11). */
+        if (op != OP_CREATE && strcmp(c->id, "sources") == 0) {
+            char why[200];
+            int locked = lifecycle_locked_change(db, id, json_integer_value(json_object_get(props, "facility_id")),
+                                                 json_string_value(json_object_get(props, "status")), own, pt.lon,
+                                                 pt.lat, why, sizeof why, err);
+            if (locked < 0)
+                goto rollback;
+            if (locked) {
+                rm_error_set(err, 409, "Conflict", "%s", why);
+                goto rollback;
+            }
+        }
         if (!pt.given && c->parent_sql) {
             sqlite3_stmt *st = db_stmt(db, c->parent_sql, err);
             if (!st)

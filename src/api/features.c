@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/exports.h"
 #include "api/query.h"
 #include "api/readlog.h"
 #include "api/state.h"
@@ -64,7 +65,7 @@ static const coll_def *path_collection(http_request *req, rm_error *err)
 }
 
 /* Today, or ?at=YYYY-MM-DD for values that depend on the date. */
-static int parse_at(http_request *req, int32_t *today, rm_error *err)
+int features_parse_at(http_request *req, int32_t *today, rm_error *err)
 {
     const char *at = http_query(req, "at");
     if (!at) {
@@ -189,7 +190,7 @@ static int check_f(http_request *req, rm_error *err)
 }
 
 /* The output CRS of a request (crs=), CRS84 by default; NULL with err when not supported. */
-static const crs_info *output_crs(http_request *req, rm_error *err)
+const crs_info *features_output_crs(http_request *req, rm_error *err)
 {
     const char *s = http_query(req, "crs");
     if (!s)
@@ -222,7 +223,7 @@ static int write_position(json_writer *w, const crs_info *c, double lon, double 
 
 /* bbox in bbox-crs (default CRS84), as a WGS 84 lon/lat box: the corners and edge midpoints are
  * transformed and enveloped (a projected box is not a lon/lat box). */
-static int parse_bbox_crs(http_request *req, const char *s, params_bbox *out, rm_error *err)
+int features_parse_bbox(http_request *req, const char *s, params_bbox *out, rm_error *err)
 {
     const char *cs = http_query(req, "bbox-crs");
     if (!cs)
@@ -515,10 +516,13 @@ int api_items(http_request *req, rm_error *err)
     const coll_def *c = path_collection(req, err);
     if (!c)
         return -1;
+    export_format ef; /* f=csv, xlsx, gpkg, kml, shp: the features as a file (api/exports.h) */
+    if (export_format_parse(http_query(req, "f"), &ef) == 0 && ef != EXPORT_GEOJSON)
+        return api_items_export(req, ef, err);
     if (check_f(req, err) < 0)
         return -1;
     int32_t today;
-    if (parse_at(req, &today, err) < 0)
+    if (features_parse_at(req, &today, err) < 0)
         return -1;
     int64_t limit, offset = 0, after = 0, before = 0;
     if (params_parse_int("limit", http_query(req, "limit"), 1, ITEMS_MAX_LIMIT, ITEMS_DEFAULT_LIMIT, true, &limit,
@@ -540,13 +544,13 @@ int api_items(http_request *req, rm_error *err)
     if (sensitive && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
         return -1;
     query_init(&q, c, vis, today);
-    const crs_info *out_crs = output_crs(req, err);
+    const crs_info *out_crs = features_output_crs(req, err);
     if (!out_crs)
         goto cleanup;
     const char *bbox_s = http_query(req, "bbox");
     if (bbox_s) {
         params_bbox bb;
-        if (parse_bbox_crs(req, bbox_s, &bb, err) < 0)
+        if (features_parse_bbox(req, bbox_s, &bb, err) < 0)
             goto cleanup;
         query_bbox(&q, &bb);
     } else if (http_query(req, "bbox-crs")) {
@@ -707,7 +711,7 @@ int api_item(http_request *req, rm_error *err)
     static const char *const allowed[] = {"f", "at", "crs", NULL};
     if (http_query_check(req, allowed, err) < 0 || check_f(req, err) < 0)
         return -1;
-    const crs_info *out_crs = output_crs(req, err);
+    const crs_info *out_crs = features_output_crs(req, err);
     if (!out_crs)
         return -1;
     const coll_def *c = path_collection(req, err);
@@ -720,7 +724,7 @@ int api_item(http_request *req, rm_error *err)
         return -1;
     }
     int32_t today;
-    if (parse_at(req, &today, err) < 0)
+    if (features_parse_at(req, &today, err) < 0)
         return -1;
     db_conn *db = http_thread_db(req, err);
     if (!db)

@@ -12,7 +12,9 @@
  * planning the current year).
  *
  * POST stores a plan (the proposal, or items chosen by the inspectors) after checking the same
- * rule; a stored plan is replaced as a whole with If-Match, and audited.
+ * rule; a stored plan is replaced as a whole with If-Match, and audited. GET /practices lists the
+ * inspection interval of each practice (and the shorter one after a failed inspection), which an
+ * admin changes with PATCH /practices/{key}.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +429,148 @@ cleanup:
     buf_free(&after);
     free(items);
     free(deferred);
+    free(e);
+    return rc;
+}
+
+/* ---- GET /practices, PATCH /practices/{key}: the inspection intervals ---------------------------- */
+
+static int write_practice(json_writer *w, sqlite3_stmt *st)
+{
+    json_obj_begin(w);
+    json_kv_str(w, "key", (const char *)sqlite3_column_text(st, 0));
+    json_kv_str(w, "name_vi", (const char *)sqlite3_column_text(st, 1));
+    json_kv_str(w, "name_en", (const char *)sqlite3_column_text(st, 2));
+    json_kv_bool(w, "uses_sources", sqlite3_column_int(st, 3) != 0);
+    json_kv_int(w, "inspection_interval_months", sqlite3_column_int(st, 4));
+    json_kv_int(w, "failed_interval_months", sqlite3_column_int(st, 5));
+    json_obj_end(w);
+    return 0;
+}
+
+#define PRACTICE_COLS "key, name_vi, name_en, uses_sources, inspection_interval_months, failed_interval_months"
+
+int api_practices(http_request *req, rm_error *err)
+{
+    static const char *const allowed[] = {NULL};
+    if (http_query_check(req, allowed, err) < 0)
+        return -1;
+    db_conn *db = http_thread_db(req, err);
+    if (!db)
+        return -1;
+    sqlite3_stmt *st = db_stmt(db, "SELECT " PRACTICE_COLS " FROM practice ORDER BY key", err);
+    if (!st)
+        return -1;
+    json_writer w;
+    json_init(&w, &req->out);
+    json_obj_begin(&w);
+    json_key(&w, "practices");
+    json_arr_begin(&w);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        write_practice(&w, st);
+    db_stmt_done(st);
+    json_arr_end(&w);
+    json_obj_end(&w);
+    http_reply(req, 200, "application/json");
+    return 0;
+}
+
+/* An admin sets a practice's inspection intervals; every facility's next inspection date moves with
+ * them, so the whole facility layer's tiles are marked changed. */
+int api_practice_patch(http_request *req, rm_error *err)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s", req->path_params[0]);
+    json_t *body = lic_json_body(req, err);
+    if (!body)
+        return -1;
+    int rc = -1;
+    db_conn *db = NULL;
+    buf before = BUF_INIT, after = BUF_INIT;
+    edit_errors *e = calloc(1, sizeof *e);
+    if (!e) {
+        rm_error_set(err, 500, "Out of memory", "editing a practice");
+        goto cleanup;
+    }
+    const char *k;
+    json_t *v;
+    int64_t months[2] = {0, 0};
+    static const char *const fields[] = {"inspection_interval_months", "failed_interval_months"};
+    json_object_foreach(body, k, v) {
+        int f = strcmp(k, fields[0]) == 0 ? 0 : strcmp(k, fields[1]) == 0 ? 1 : -1;
+        if (f < 0)
+            add_error(e, k, "is not editable; fields: inspection_interval_months, failed_interval_months");
+        else if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 120)
+            add_error(e, k, "must be a whole number of months from 1 to 120");
+        else
+            months[f] = json_integer_value(v);
+    }
+    if (!months[0] && !months[1] && !e->n)
+        add_error(e, "inspection_interval_months", "give inspection_interval_months or failed_interval_months");
+    if (e->n) {
+        rc = reply_invalid(req, e);
+        goto cleanup;
+    }
+    if (!(db = lic_write_begin(req, err)))
+        goto cleanup;
+    sqlite3_stmt *st = db_stmt(db, "SELECT " PRACTICE_COLS " FROM practice WHERE key = ?", err);
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    json_writer bw;
+    json_init(&bw, &before);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        write_practice(&bw, st);
+    db_stmt_done(st);
+    if (!found) {
+        rm_error_set(err, 404, "Not Found", "no practice %.60s; GET /practices lists them", key);
+        goto rollback;
+    }
+    st = db_stmt(db, "UPDATE practice SET inspection_interval_months = coalesce(?2, inspection_interval_months), "
+                     "failed_interval_months = coalesce(?3, failed_interval_months) WHERE key = ?1", err);
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    months[0] ? sqlite3_bind_int64(st, 2, months[0]) : sqlite3_bind_null(st, 2);
+    months[1] ? sqlite3_bind_int64(st, 3, months[1]) : sqlite3_bind_null(st, 3);
+    int s = sqlite3_step(st);
+    db_stmt_done(st);
+    if (s != SQLITE_DONE) {
+        db_error(db, err, 422, "updating the practice");
+        goto rollback;
+    }
+    st = db_stmt(db, "SELECT " PRACTICE_COLS " FROM practice WHERE key = ?", err);
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    json_writer aw;
+    json_init(&aw, &after);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        write_practice(&aw, st);
+    db_stmt_done(st);
+    if (audit_append(db, req->user_name, "update", "practices", 0, NULL, before.data, after.data, err) < 0 ||
+        db_exec(db, "INSERT INTO tile_change(layer, min_lon, min_lat, max_lon, max_lat) SELECT 'facilities', "
+                    "min_lon, min_lat, max_lon, max_lat FROM layer_stat WHERE layer = 'facilities' AND min_lon IS NOT NULL",
+                err) < 0)
+        goto rollback;
+    if (lic_write_end(req, db, true, err) < 0) {
+        db = NULL;
+        goto cleanup;
+    }
+    db = NULL;
+    buf_append(&req->out, after.data, after.len);
+    req->no_etag = true;
+    http_reply(req, 200, "application/json");
+    rc = 0;
+    goto cleanup;
+rollback:
+    lic_write_end(req, db, false, NULL);
+    db = NULL;
+cleanup:
+    json_decref(body);
+    buf_free(&before);
+    buf_free(&after);
     free(e);
     return rc;
 }

@@ -293,7 +293,6 @@ int api_dossier_attachment(http_request *req, rm_error *err)
     req->no_etag = true;
     req->no_compress = true;
     req->cache_control = "no-store";
-    http_set_header(req, "Cache-Control", "no-store");
     http_reply(req, 200, strcmp(type, "application/pdf") == 0 ? "application/pdf"
                          : strcmp(type, "image/png") == 0    ? "image/png"
                                                              : "image/jpeg");

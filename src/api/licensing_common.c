@@ -199,7 +199,7 @@ void lic_view_of(cal_calendar *cal, const lic_dossier *d, cal_minute now, lic_vi
     if (v->paused) {
         v->left_valid = d->paused_left >= 0;
         v->left_minutes = d->paused_left;
-    } else if (d->due != LIC_NONE) {
+    } else if (d->due != LIC_NONE && now != LIC_NONE) {
         v->left_valid = true;
         v->left_minutes = cal_work_minutes_between(cal, now, d->due);
         v->overdue = now > d->due;

@@ -93,7 +93,8 @@ const char *lic_outcome_key(lic_outcome o);
  * closed when the step (or official status 3, 7, 8) says it ended without a decision. */
 lic_outcome lic_outcome_of(cal_minute finished, cal_minute due, bool closed);
 /* radmap's own view of a dossier: its outcome, and for an open dossier whether it is overdue now
- * and how many working minutes are left (*left_valid false when the clock has not started). */
+ * and how many working minutes are left (left_valid false when the clock has not started, or when
+ * now is LIC_NONE: the view without the clock). */
 typedef struct lic_view {
     lic_outcome outcome;
     bool open;           /* not decided and not closed */

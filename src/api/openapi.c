@@ -147,7 +147,10 @@ int api_openapi(http_request *req, rm_error *err)
         param(&w, "crs", "query", "Output CRS URI (see the collection's crs list); default CRS84", "string", NULL, 0);
         param(&w, "bbox-crs", "query", "CRS URI of bbox; default CRS84", "string", NULL, 0);
         static const char *const fv[] = {"json", "geojson", NULL};
-        param(&w, "f", "query", "Output format", "string", fv, 0);
+        static const char *const fv_items[] = {"json", "geojson", "csv", "xlsx", "gpkg", "kml", "shp", NULL};
+        param(&w, "f", "query", "Output format: a page of GeoJSON (json, geojson), or every matching feature as a "
+              "file (csv UTF-8 with BOM, xlsx, gpkg, kml, shp zipped); over 20 000 features the file comes from a "
+              "job (202, /jobs/{id})", "string", fv_items, 0);
         for (const coll_prop *p = c->props; p->name; p++) {
             if (p->filter == FILTER_NONE || p->vis > vis)
                 continue;

@@ -197,6 +197,8 @@ void prox_search_cleanup(prox_search *s)
         query_cleanup(&s->layers[i].q);
     for (int i = 0; i < s->nnuclides; i++)
         free(s->nuclides[i]);
+    free(s->select);
+    free(s->select_text);
     memset(s, 0, sizeof *s);
 }
 
@@ -402,13 +404,69 @@ static int read_position(prox_search *s, prox_hit *h, rm_error *err)
 
 /* Whether layer i is searched by walking its R*Tree: no per-row attribute is needed and every row
  * is visible without a condition. */
-static bool walkable(const prox_search *s, int i) { return !s->attrs && s->layers[i].q.where.len == 0; }
+static bool needs_attrs(const prox_layer *L) { return L->category || L->nuclide || L->activity || L->receptor; }
+static bool walkable(const prox_search *s, int i)
+{
+    return s->layers[i].q.where.len == 0 && (!s->attrs || !needs_attrs(&s->layers[i]));
+}
+
+/* Give the hits of layer li from `first` on their attributes from snapshot a. */
+static void fill_attrs(prox_search *s, int li, size_t first, const prox_attrs *a)
+{
+    const prox_layer *L = &s->layers[li];
+    const char *seen[8] = {0};
+    int seen_idx[8];
+    int nseen = 0;
+    for (size_t i = first; i < s->nhits; i++) {
+        prox_hit *h = &s->hits[i];
+        int cat;
+        const char *nuc;
+        double act;
+        if (!prox_attrs_find(a, h->id, &cat, &nuc, &act))
+            continue;
+        if (L->category)
+            h->category = cat;
+        if (L->activity)
+            h->activity_bq = act;
+        if (L->nuclide && nuc) {
+            int k = 0;
+            while (k < nseen && seen[k] != nuc)
+                k++;
+            if (k == nseen) {
+                k = nseen < 8 ? nseen++ : 7;
+                seen[k] = nuc;
+                seen_idx[k] = nuclide_index(s, nuc);
+            }
+            h->nuclide = seen_idx[k];
+        }
+    }
+}
 
 static int collect_circle(prox_search *s, const geo_box *box, circle_ctx *c, rm_error *err)
 {
     for (int i = 0; i < s->nlayers; i++) {
-        int rc = walkable(s, i) ? prox_index_search(s, i, c->lon, c->lat, c->radius_m, s->keep, err)
-                                : collect_layer(s, i, box, accept_circle, c, err);
+        prox_layer *L = &s->layers[i];
+        int rc;
+        if (walkable(s, i)) {
+            rc = prox_index_search(s, i, c->lon, c->lat, c->radius_m, s->keep, false, err);
+        } else if (L->q.where.len == 0 && !L->receptor && isfinite(c->radius_m)) {
+            /* Summaries of an unconditioned layer: every row in the circle from the R*Tree, its
+             * attributes from the in-memory snapshot. */
+            prox_attrs *a = prox_attrs_get(s->db, L->coll, s->today, err);
+            if (!a && err && err->status)
+                return -1;
+            if (a) {
+                size_t first = s->nhits;
+                rc = prox_index_search(s, i, c->lon, c->lat, c->radius_m, 1, true, err);
+                if (rc == 0)
+                    fill_attrs(s, i, first, a);
+                prox_attrs_release(a);
+            } else {
+                rc = collect_layer(s, i, box, accept_circle, c, err);
+            }
+        } else {
+            rc = collect_layer(s, i, box, accept_circle, c, err);
+        }
         if (rc < 0)
             return -1;
     }
@@ -522,38 +580,136 @@ void prox_merge_objects(const buf *a, const buf *b, buf *out)
     buf_append(out, b->data + 1, b->len - 1);
 }
 
-int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, bool area, json_writer *w,
-                       rm_error *err)
+/* Is property p written for this search (visible, and selected when a selection was given)? */
+static bool prop_selected(const prox_search *s, const coll_prop *p)
 {
-    prox_layer *L = &s->layers[h->layer];
+    if (!p->sql || p->vis > s->vis)
+        return false;
+    if (!s->select)
+        return true;
+    for (int i = 0; i < s->nselect; i++)
+        if (strcmp(s->select[i], p->name) == 0)
+            return true;
+    return false;
+}
+
+/* The selected properties of the current row (columns from 1 on) as a JSON object. */
+static void write_row_props(const prox_search *s, const coll_def *c, sqlite3_stmt *st, json_writer *w)
+{
+    int col = 1;
+    json_obj_begin(w);
+    for (const coll_prop *p = c->props; p->name; p++) {
+        if (!prop_selected(s, p))
+            continue;
+        json_key(w, p->name);
+        if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+            json_write_null(w);
+        } else {
+            switch (p->type) {
+            case PROP_INT: json_int(w, sqlite3_column_int64(st, col)); break;
+            case PROP_REAL: json_num(w, sqlite3_column_double(st, col)); break;
+            case PROP_BOOL: json_bool(w, sqlite3_column_int(st, col) != 0); break;
+            case PROP_TEXT:
+                json_strn(w, (const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col));
+                break;
+            case PROP_TEXT_LIST: {
+                const char *v = (const char *)sqlite3_column_text(st, col);
+                json_arr_begin(w);
+                while (v && *v) {
+                    const char *e = strchr(v, ',');
+                    size_t n = e ? (size_t)(e - v) : strlen(v);
+                    json_strn(w, v, n);
+                    v = e ? e + 1 : v + n;
+                }
+                json_arr_end(w);
+                break;
+            }
+            }
+        }
+        col++;
+    }
+    json_obj_end(w);
+}
+
+typedef struct row_props {
+    int64_t id;
+    size_t off, len; /* in the layer's buffer */
+} row_props;
+
+static int row_props_cmp(const void *a, const void *b)
+{
+    const row_props *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The properties of the hits of layer li among the first n, read in one statement: *out (sorted by
+ * id, free() it) pointing into text. 0 or -1 with err. */
+static int layer_props(prox_search *s, int li, size_t n, buf *text, row_props **out, size_t *nout, rm_error *err)
+{
+    prox_layer *L = &s->layers[li];
+    buf ids = BUF_INIT, sql = BUF_INIT;
+    *out = NULL;
+    *nout = 0;
+    size_t count = 0;
+    buf_putc(&ids, '[');
+    for (size_t i = 0; i < n; i++)
+        if (s->hits[i].layer == li) {
+            buf_appendf(&ids, "%s%lld", count ? "," : "", (long long)s->hits[i].id);
+            count++;
+        }
+    buf_putc(&ids, ']');
+    int rc = 0;
+    if (count == 0)
+        goto done;
     query q;
     query_init(&q, L->coll, s->vis, s->today);
-    query_and(&q, "t.id = ?");
-    query_add_int(&q, h->id);
-    buf sql = BUF_INIT, props = BUF_INIT, extra = BUF_INIT;
-    buf_puts(&sql, "SELECT ");
-    query_select_list(&q, &sql);
+    query_and(&q, "t.id IN (SELECT value FROM json_each(?))");
+    query_add_text(&q, ids.data);
+    buf_puts(&sql, "SELECT t.id");
+    for (const coll_prop *p = L->coll->props; p->name; p++)
+        if (prop_selected(s, p)) {
+            buf_puts(&sql, ", ");
+            query_append_sql(&q, &sql, p->sql);
+        }
     buf_appendf(&sql, " FROM %s WHERE %s", L->coll->from, q.where.data);
-    int rc = -1;
+    rc = -1;
     sqlite3_stmt *st = query_prepare(&q, s->db, sql.data, err);
-    if (!st)
-        goto cleanup;
-    int r = sqlite3_step(st);
-    if (r != SQLITE_ROW) {
-        if (r == SQLITE_DONE) /* gone between the two reads: a concurrent delete */
-            rm_error_set(err, 503, "Service Unavailable", "the register changed during the query; retry");
+    if (st) {
+        *out = malloc(count * sizeof **out);
+        if (!*out)
+            abort();
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW && *nout < count) {
+            row_props *rp = &(*out)[(*nout)++];
+            rp->id = sqlite3_column_int64(st, 0);
+            rp->off = text->len;
+            json_writer pw;
+            json_init(&pw, text);
+            write_row_props(s, L->coll, st, &pw);
+            rp->len = text->len - rp->off;
+        }
+        if (r == SQLITE_ROW || r == SQLITE_DONE)
+            rc = 0;
         else
-            db_error(s->db, err, 500, "reading a feature");
+            db_error(s->db, err, 500, "reading features");
         db_stmt_done(st);
-        goto cleanup;
+        qsort(*out, *nout, sizeof **out, row_props_cmp);
     }
-    json_writer pw, ew;
-    json_init(&pw, &props);
-    query_write_properties(&q, st, &pw);
-    db_stmt_done(st);
+    query_cleanup(&q);
+done:
+    buf_free(&ids);
+    buf_free(&sql);
+    return rc;
+}
+
+static void write_feature(prox_search *s, const prox_hit *h, const char *props, size_t nprops, bool with_bearing,
+                          bool area, json_writer *w)
+{
+    buf extra = BUF_INIT, merged = BUF_INIT;
+    json_writer ew;
     json_init(&ew, &extra);
     json_obj_begin(&ew);
-    json_kv_str(&ew, "layer", L->coll->id);
+    json_kv_str(&ew, "layer", s->layers[h->layer].coll->id);
     json_key(&ew, "distance_m");
     json_numf(&ew, h->distance_m, 4);
     if (with_bearing) {
@@ -563,8 +719,8 @@ int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, boo
     if (area)
         json_kv_bool(&ew, "inside_area", h->inside);
     json_obj_end(&ew);
-    buf merged = BUF_INIT;
-    prox_merge_objects(&props, &extra, &merged);
+    buf a = {(char *)(uintptr_t)props, nprops, nprops};
+    prox_merge_objects(&a, &extra, &merged);
     json_obj_begin(w);
     json_kv_str(w, "type", "Feature");
     json_kv_int(w, "id", h->id);
@@ -580,13 +736,46 @@ int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, boo
     json_key(w, "properties");
     json_raw(w, merged.data, merged.len);
     json_obj_end(w);
+    buf_free(&extra);
     buf_free(&merged);
+}
+
+int prox_write_features(prox_search *s, size_t n, bool with_bearing, bool area, json_writer *w, rm_error *err)
+{
+    buf text[PROX_MAX_LAYERS];
+    row_props *rows[PROX_MAX_LAYERS] = {0};
+    size_t nrows[PROX_MAX_LAYERS] = {0};
+    int rc = -1;
+    for (int i = 0; i < s->nlayers; i++)
+        buf_init(&text[i]);
+    bool none = s->select && s->nselect == 0;
+    for (int i = 0; i < s->nlayers && !none; i++)
+        if (layer_props(s, i, n, &text[i], &rows[i], &nrows[i], err) < 0)
+            goto cleanup;
+    json_arr_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        const prox_hit *h = &s->hits[i];
+        const char *p = "{}";
+        size_t len = 2;
+        if (!none) {
+            row_props key = {h->id, 0, 0};
+            const row_props *rp = bsearch(&key, rows[h->layer], nrows[h->layer], sizeof key, row_props_cmp);
+            if (!rp) {
+                rm_error_set(err, 503, "Service Unavailable", "the register changed during the query; retry");
+                goto cleanup;
+            }
+            p = text[h->layer].data + rp->off;
+            len = rp->len;
+        }
+        write_feature(s, h, p, len, with_bearing, area, w);
+    }
+    json_arr_end(w);
     rc = 0;
 cleanup:
-    buf_free(&sql);
-    buf_free(&props);
-    buf_free(&extra);
-    query_cleanup(&q);
+    for (int i = 0; i < s->nlayers; i++) {
+        buf_free(&text[i]);
+        free(rows[i]);
+    }
     return rc;
 }
 
@@ -741,6 +930,46 @@ int prox_parse_today(http_request *req, int32_t *today, rm_error *err)
     return 0;
 }
 
+int prox_parse_properties(prox_search *s, http_request *req, rm_error *err)
+{
+    const char *v = http_query(req, "properties");
+    if (!v)
+        return 0;
+    s->select_text = strdup(v);
+    s->select = calloc(64, sizeof *s->select);
+    if (!s->select_text || !s->select)
+        abort();
+    s->nselect = 0;
+    for (char *p = s->select_text; *p;) {
+        char *e = strchr(p, ',');
+        if (e)
+            *e = 0;
+        bool known = false;
+        for (int i = 0; i < s->nlayers && !known; i++) {
+            const coll_prop *cp = coll_prop_find(s->layers[i].coll, p);
+            known = cp && cp->sql && cp->vis <= s->vis;
+        }
+        if (!known) {
+            buf l = BUF_INIT;
+            for (int i = 0; i < s->nlayers; i++)
+                for (const coll_prop *cp = s->layers[i].coll->props; cp->name; cp++)
+                    if (cp->sql && cp->vis <= s->vis && !strstr(l.data ? l.data : "", cp->name))
+                        buf_appendf(&l, "%s%s", l.len ? ", " : "", cp->name);
+            rm_error_set(err, 400, "Invalid parameter", "properties: '%.60s' is not a property of the layers "
+                         "searched; allowed: %s (a comma list; empty for none)", p, l.data ? l.data : "none");
+            buf_free(&l);
+            return -1;
+        }
+        if (s->nselect == 64)
+            return rm_error_set(err, 400, "Invalid parameter", "properties: at most 64 names");
+        s->select[s->nselect++] = p;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
 bool prox_begin(db_conn *db) { return db_exec(db, "BEGIN", NULL) == 0; }
 
 void prox_end(db_conn *db, bool began)
@@ -842,12 +1071,9 @@ int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, boo
                            json_writer *w, rm_error *err)
 {
     json_key(w, "features");
-    json_arr_begin(w);
     size_t n = s->nhits < (size_t)limit ? s->nhits : (size_t)limit;
-    for (size_t i = 0; i < n; i++)
-        if (prox_write_feature(s, &s->hits[i], with_bearing, area, w, err) < 0)
-            return -1;
-    json_arr_end(w);
+    if (prox_write_features(s, n, with_bearing, area, w, err) < 0)
+        return -1;
     json_kv_int(w, "numberMatched", (int64_t)(s->nhits + s->nuncollected));
     json_kv_int(w, "numberReturned", (int64_t)n);
     if (summary) {
@@ -864,7 +1090,7 @@ int prox_finish_collection(prox_search *s, int64_t limit, bool with_bearing, boo
 int api_proximity(http_request *req, rm_error *err)
 {
     static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "radius", "layers", "limit",
-                                      "summary", "at", "f", NULL};
+                                      "summary", "properties", "at", "f", NULL};
     int rc = -1;
     bool began = false;
     db_conn *db = NULL;
@@ -896,6 +1122,8 @@ int api_proximity(http_request *req, rm_error *err)
         goto cleanup;
     s.attrs = summary;
     s.keep = summary ? SIZE_MAX : (size_t)limit;
+    if (prox_parse_properties(&s, req, err) < 0)
+        goto cleanup;
     began = prox_begin(db);
     if (prox_collect_circle(&s, lon, lat, radius, err) < 0 || prox_top(&s, (size_t)limit, err) < 0)
         goto cleanup;
@@ -982,7 +1210,7 @@ static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_s
             filtered = true;
             continue;
         }
-        if (prox_index_search(s, i, lon, lat, HUGE_VAL, (size_t)k, err) < 0)
+        if (prox_index_search(s, i, lon, lat, HUGE_VAL, (size_t)k, false, err) < 0)
             return -1;
         stats->probes++;
     }
@@ -1028,7 +1256,8 @@ static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_s
 
 int api_nearest(http_request *req, rm_error *err)
 {
-    static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "k", "layers", "at", "f", NULL};
+    static const char *const own[] = {"lon", "lat", "easting", "northing", "crs", "k", "layers", "properties", "at",
+                                      "f", NULL};
     int rc = -1;
     bool began = false;
     db_conn *db = NULL;
@@ -1050,6 +1279,8 @@ int api_nearest(http_request *req, rm_error *err)
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
     s.attrs = false;
+    if (prox_parse_properties(&s, req, err) < 0)
+        goto cleanup;
     began = prox_begin(db);
     nearest_stats stats;
     if (prox_nearest(&s, lon, lat, (int)k, &stats, err) < 0)

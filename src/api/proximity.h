@@ -73,6 +73,9 @@ typedef struct prox_search {
     size_t nhits, cap;
     size_t nuncollected; /* matches counted but not kept as hits (index walks keep only the nearest) */
     char *nuclides[64];  /* names met (owned) */
+    const char **select; /* ?properties= names (into select_text), NULL: every visible property */
+    int nselect;
+    char *select_text;
     int nnuclides;
 } prox_search;
 
@@ -104,10 +107,21 @@ int prox_collect_circle(prox_search *s, double lon, double lat, double radius_m,
 prox_hit *prox_new_hit(prox_search *s, int li, int64_t id, const prox_dist *pd, rm_error *err);
 /* proximity_index.c: the k nearest rows of layer li within radius_m (HUGE_VAL: any distance) of
  * (lon, lat), found by walking its R*Tree best first, added as exact hits (with whatever ties the
- * k-th); with a finite radius every other row within it is counted into nuncollected. For layers
+ * k-th); with a finite radius every other row within it is counted into nuncollected, or, with
+ * all, added too (with the bounds of its index box; prox_top measures the ones it needs). For layers
  * without conditions only (every row visible, no filter); the caller holds a read transaction.
  * 0, or -1 with err. */
-int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, rm_error *err);
+int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, bool all,
+                      rm_error *err);
+
+/* proximity_cache.c: in-memory attributes of sources and facilities for summaries (see there). */
+typedef struct prox_attrs prox_attrs;
+/* The snapshot of collection c for day today, current with the register (built when stale); NULL
+ * when c has none (not sources or facilities) or on a database error (err filled). Release it. */
+prox_attrs *prox_attrs_get(db_conn *db, const coll_def *c, int32_t today, rm_error *err);
+void prox_attrs_release(prox_attrs *a);
+/* The attributes of row id as staff see them; false when the snapshot has no such row. */
+bool prox_attrs_find(const prox_attrs *a, int64_t id, int *category, const char **nuclide, double *activity_bq);
 /* Forget the hits (the layers and their queries stay). */
 void prox_clear_hits(prox_search *s);
 /* Make the first min(limit, hits) hits the nearest ones, exact and sorted by distance, then layer,
@@ -116,11 +130,12 @@ int prox_top(prox_search *s, size_t limit, rm_error *err);
 /* Make one hit's distance and bearing exact (reading its position if only its box was seen). */
 int prox_exact(prox_search *s, prox_hit *h, rm_error *err);
 
-/* Write hit h as a GeoJSON Feature with the layer's visible properties plus layer, distance_m and
- * (with_bearing) bearing_deg, or inside_area (area searches). 0 or -1 with err. */
+/* Write the first n hits as a JSON array of GeoJSON Features: the layer's properties the class sees
+ * (or those selected by ?properties=), plus layer, distance_m and (with_bearing) bearing_deg, or
+ * inside_area (area searches). Properties are read in one statement per layer. 0 or -1 with err. */
 struct json_writer;
-int prox_write_feature(prox_search *s, const prox_hit *h, bool with_bearing, bool area, struct json_writer *w,
-                       rm_error *err);
+int prox_write_features(prox_search *s, size_t n, bool with_bearing, bool area, struct json_writer *w,
+                        rm_error *err);
 /* Write the "summary" object of all hits: counts by layer and category, current activity per
  * nuclide (Bq), the highest category, the receptors. */
 void prox_write_summary(prox_search *s, struct json_writer *w);
@@ -139,6 +154,9 @@ int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
  * prox_end(db, that) ends it (db may be NULL when nothing began). */
 bool prox_begin(db_conn *db);
 void prox_end(db_conn *db, bool began);
+/* ?properties=a,b (empty: none) into s->select, each a visible property of a searched layer; 0 or
+ * -1 with err (400 listing the allowed names). After prox_search_init. */
+int prox_parse_properties(prox_search *s, http_request *req, rm_error *err);
 /* ?summary= true (default) or false; 0 or -1 with err (400). */
 int prox_parse_summary(http_request *req, bool *summary, rm_error *err);
 /* ?f= json or geojson; 0 or -1 with err (400). */

@@ -470,7 +470,7 @@ static bool accept_area(void *ctx, double lon, double lat, prox_dist *out)
 
 int api_proximity_area(http_request *req, rm_error *err)
 {
-    static const char *const own[] = {"crs", "layers", "limit", "summary", "at", "f", NULL};
+    static const char *const own[] = {"crs", "layers", "limit", "summary", "properties", "at", "f", NULL};
     int rc = -1;
     area a;
     memset(&a, 0, sizeof a);
@@ -536,6 +536,8 @@ int api_proximity_area(http_request *req, rm_error *err)
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
     s.attrs = summary;
+    if (prox_parse_properties(&s, req, err) < 0)
+        goto cleanup;
     if (prox_collect(&s, &box, accept_area, &ctx, err) < 0)
         goto cleanup;
     if (ctx.geos_failed) {

@@ -41,7 +41,8 @@
 #define RT_CELL 24
 
 typedef struct rt_item {
-    double lb, ub;   /* bounds of the distance to anything in it */
+    double lb, ub;   /* bounds of the distance to anything in it (ub: NAN until needed) */
+    float box[4];    /* xmin, xmax, ymin, ymax */
     int64_t ref;     /* node number, or row id */
     int height;      /* node: its height (0: a leaf node); -1: an entry; -2: an entry measured exactly */
     double lon, lat; /* exact entries: the row's position */
@@ -150,6 +151,13 @@ static double box_ub(const rt_walk *w, double x0, double x1, double y0, double y
     return geo_distance(w->qlon, w->qlat, cx, cy) * (1 + 1e-9) + h;
 }
 
+static double item_ub(const rt_walk *w, rt_item *it)
+{
+    if (isnan(it->ub))
+        it->ub = box_ub(w, it->box[0], it->box[1], it->box[2], it->box[3]);
+    return it->ub;
+}
+
 /* ---- the heap (min on lb; exact entries before others at equal lb) ------------------------------ */
 
 static bool item_less(const rt_item *a, const rt_item *b)
@@ -211,7 +219,8 @@ static void cell_items(rt_walk *w, int cells, int h, double max_m, rt_item **out
         it.lb = box_lb(w, x0, x1, y0, y1);
         if (it.lb > max_m)
             continue;
-        it.ub = box_ub(w, x0, x1, y0, y1);
+        it.ub = NAN;
+        it.box[0] = (float)x0, it.box[1] = (float)x1, it.box[2] = (float)y0, it.box[3] = (float)y1;
         it.ref = be64(c);
         it.height = h == 0 ? -1 : h - 1;
         if (*n == *cap) {
@@ -261,41 +270,58 @@ static int measure(rt_walk *w, rt_item *it, rm_error *err)
     return 0;
 }
 
-/* Entries under node (height h) are all within the radius: count them from cell counts. */
-static int64_t subtree_count(rt_walk *w, int64_t nodeno, int h, rm_error *err)
+typedef struct sweep {
+    prox_search *s;
+    int layer;
+    bool add;   /* add every entry as a hit (else only count) */
+    double r_m;
+} sweep;
+
+static int add_entry(sweep *sw, const rt_item *it, rm_error *err);
+
+/* Entries under node (height h) are all within the radius: count them from the cell counts of
+ * the leaves, or add them. */
+static int64_t subtree(rt_walk *w, sweep *sw, int64_t nodeno, int h, rm_error *err)
 {
     int cells = rt_node(w, nodeno, err);
     if (cells < 0)
         return -1;
-    if (h == 0)
+    if (h == 0 && !sw->add)
         return cells;
-    int64_t *kids = malloc((size_t)cells * sizeof *kids);
-    if (!kids)
-        abort();
-    for (int i = 0; i < cells; i++)
-        kids[i] = be64(w->buf + 4 + i * RT_CELL);
+    rt_item *kids = NULL;
+    size_t n = 0, cap = 0;
+    cell_items(w, cells, h, HUGE_VAL, &kids, &n, &cap);
     int64_t total = 0;
-    for (int i = 0; i < cells && total >= 0; i++) {
-        int64_t c = subtree_count(w, kids[i], h - 1, err);
+    for (size_t i = 0; i < n && total >= 0; i++) {
+        if (h == 0)
+            item_ub(w, &kids[i]);
+        int64_t c = h == 0 ? (add_entry(sw, &kids[i], err) < 0 ? -1 : 1) : subtree(w, sw, kids[i].ref, h - 1, err);
         total = c < 0 ? -1 : total + c;
     }
     free(kids);
     return total;
 }
 
-/* Entries of item it within r_m (exactly). */
-static int64_t count_item(rt_walk *w, rt_item *it, double r_m, rm_error *err)
+/* Entries of item it within the radius (exactly): counted, or added. */
+static int64_t sweep_item(rt_walk *w, sweep *sw, rt_item *it, rm_error *err)
 {
+    double r_m = sw->r_m;
     if (it->lb > r_m)
         return 0;
-    if (it->height == -2)
-        return it->lb <= r_m;
-    if (it->ub <= r_m)
-        return it->height == -1 ? 1 : subtree_count(w, it->ref, it->height, err);
+    if (it->height == -2) {
+        if (it->lb > r_m)
+            return 0;
+        return sw->add ? (add_entry(sw, it, err) < 0 ? -1 : 1) : 1;
+    }
+    if (item_ub(w, it) <= r_m) {
+        if (it->height >= 0)
+            return subtree(w, sw, it->ref, it->height, err);
+        return sw->add ? (add_entry(sw, it, err) < 0 ? -1 : 1) : 1;
+    }
     if (it->height == -1) {
         if (measure(w, it, err) < 0)
             return -1;
-        return it->lb <= r_m;
+        return sweep_item(w, sw, it, err);
     }
     int cells = rt_node(w, it->ref, err);
     if (cells < 0)
@@ -305,7 +331,7 @@ static int64_t count_item(rt_walk *w, rt_item *it, double r_m, rm_error *err)
     cell_items(w, cells, it->height, r_m, &kids, &n, &cap);
     int64_t total = 0;
     for (size_t i = 0; i < n && total >= 0; i++) {
-        int64_t c = count_item(w, &kids[i], r_m, err);
+        int64_t c = sweep_item(w, sw, &kids[i], err);
         total = c < 0 ? -1 : total + c;
     }
     free(kids);
@@ -314,20 +340,26 @@ static int64_t count_item(rt_walk *w, rt_item *it, double r_m, rm_error *err)
 
 /* ---- the two searches --------------------------------------------------------------------------- */
 
-/* Add a measured entry as an exact hit of layer li. */
+/* Add an entry as a hit of layer li: exact when measured, else with the bounds of its box. */
 static int add_hit(prox_search *s, int li, const rt_item *it, rm_error *err)
 {
-    prox_dist pd = {it->lb, it->lb, it->lb, it->bearing, true, false};
+    bool exact = it->height == -2;
+    prox_dist pd = {exact ? it->lb : (it->lb + it->ub) * 0.5, it->lb, it->ub, it->bearing, exact, false};
     prox_hit *h = prox_new_hit(s, li, it->ref, &pd, err);
     if (!h)
         return -1;
-    h->lon = it->lon;
-    h->lat = it->lat;
-    h->pos_known = true;
+    if (exact) {
+        h->lon = it->lon;
+        h->lat = it->lat;
+        h->pos_known = true;
+    }
     return 0;
 }
 
-int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, rm_error *err)
+static int add_entry(sweep *sw, const rt_item *it, rm_error *err) { return add_hit(sw->s, sw->layer, it, err); }
+
+int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, bool all,
+                      rm_error *err)
 {
     const coll_def *c = s->layers[li].coll;
     rt_walk *w = malloc(sizeof *w);
@@ -336,7 +368,11 @@ int prox_index_search(prox_search *s, int li, double lon, double lat, double rad
     int rc = -1;
     if (rt_open(w, s->db, c->rtree, c->table, lon, lat, err) < 0)
         goto done;
-    rt_item root = {0, HUGE_VAL, 1, w->depth, 0, 0, 0};
+    rt_item root;
+    memset(&root, 0, sizeof root);
+    root.ub = HUGE_VAL;
+    root.ref = 1;
+    root.height = w->depth;
     if (k == 0)
         k = 1; /* the walk needs one entry to order by; counting does the rest */
     push(w, &root);
@@ -365,17 +401,19 @@ int prox_index_search(prox_search *s, int li, double lon, double lat, double rad
             push_cells(w, cells, it.height, radius_m);
         }
     }
-    /* Within a radius, the rest is counted. */
+    /* Within a radius, the rest is counted, or added with bounds (prox_top measures what it needs). */
     if (isfinite(radius_m)) {
+        sweep sw = {s, li, all, radius_m};
         int64_t rest = 0;
         while (w->n) {
             rt_item it = w->heap[--w->n];
-            int64_t n = count_item(w, &it, radius_m, err);
+            int64_t n = sweep_item(w, &sw, &it, err);
             if (n < 0)
                 goto done;
             rest += n;
         }
-        s->nuncollected += rest;
+        if (!all)
+            s->nuncollected += (size_t)rest;
     }
     rc = 0;
 done:

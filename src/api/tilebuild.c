@@ -21,17 +21,21 @@
 static const char *const facility_attrs[] = {"code", "name", "practice", "status", "max_category",
                                              "aggregate_category", "source_count", "device_count", "licence_status",
                                              "licence_expires", "declaration_status", "next_inspection_due",
-                                             "inspection_overdue", NULL};
+                                             "inspection_overdue", "compliance_status", "compliance_reason",
+                                             "enforcement_status", NULL};
 static const char *const source_attrs[] = {"facility_id", "nuclide", "activity_bq_now", "iaea_category", "status",
                                            "alert", NULL};
-static const char *const device_attrs[] = {"facility_id", "type", "status", NULL};
+static const char *const device_attrs[] = {"facility_id", "type", "status", "compliance_status", "compliance_reason",
+                                           "qc_status", NULL};
 static const char *const receptor_attrs[] = {"name", "kind", "capacity", NULL};
+static const char *const event_attrs[] = {"kind", "severity", "status", "alert", "occurred_at", NULL};
 
 const tilebuild_layer tilebuild_layers[] = {
     {"facilities", "facilities", facility_attrs, "max_category"},
     {"sources", "sources", source_attrs, "iaea_category"},
     {"devices", "devices", device_attrs, NULL},
     {"receptors", "receptors", receptor_attrs, NULL},
+    {"events", "events", event_attrs, NULL},
     {"boundaries", NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };

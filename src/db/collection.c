@@ -3,6 +3,7 @@
  * order of the GeoJSON properties.
  */
 #include "db/collection.h"
+#include "db/compliance_sql.h"
 #include "db/licensing_sql.h"
 
 #include <stddef.h>
@@ -12,6 +13,7 @@ static const char *const facility_status[] = {"operating", "suspended", "closed"
 static const char *const source_status[] = {"in_use", "stored", "disused", "transferred", "disposed",
                                             "lost", "stolen", "found", NULL};
 static const char *const device_status[] = {"in_use", "stored", "disused", "transferred", "disposed", NULL};
+static const char *const compliance_statuses[] = {"ok", "due", "overdue", "missing", NULL};
 static const char *const record_owner[] = {"department", "varans", NULL};
 static const char *const source_form[] = {"sealed", "unsealed", NULL};
 static const char *const receptor_kind[] = {"school", "kindergarten", "hospital", "market", "water_intake",
@@ -25,6 +27,23 @@ static const char *const auth_change[] = {"new", "renewal", "amendment", "reissu
 static const char *const inspection_kind[] = {"planned", "unannounced", "follow_up", NULL};
 static const char *const inspection_result[] = {"passed", "passed_with_findings", "failed", NULL};
 static const char *const true_false[] = {"true", "false", NULL};
+static const char *const enforcement_statuses[] = {"overdue", "sanctioned", "open", NULL};
+static const char *const event_kinds[] = {"loss", "theft", "overexposure", "contamination", "orphan_found",
+                                          "equipment_failure", "transport_accident", NULL};
+static const char *const event_severities[] = {"low", "medium", "high", "critical", NULL};
+static const char *const event_statuses[] = {"open", "closed", NULL};
+
+/* Lifecycle expressions (issue 11). */
+#define LC_SRC_TX_COUNT "(SELECT count(*) FROM source_transaction x WHERE x.source_id = t.id)"
+#define LC_SRC_DISUSE(col) \
+    "(CASE WHEN t.status = 'disused' THEN (SELECT x." col " FROM source_transaction x WHERE x.source_id = t.id " \
+    "AND x.kind = 'disuse' ORDER BY x.seq DESC LIMIT 1) END)"
+#define LC_SRC_DISUSE_OVERDUE "(" LC_SRC_DISUSE("plan_due") " < date(2440587.5 + :today))"
+#define LC_FAC_ENFORCEMENT \
+    "(SELECT CASE WHEN max(EXISTS (SELECT 1 FROM corrective_action ca WHERE ca.violation_id = v.id AND " \
+    "ca.verified_on IS NULL AND ca.due < date(2440587.5 + :today))) THEN 'overdue' " \
+    "WHEN max(EXISTS (SELECT 1 FROM sanction sa WHERE sa.violation_id = v.id)) THEN 'sanctioned' " \
+    "WHEN count(*) THEN 'open' END FROM violation v WHERE v.facility_id = t.id AND v.closed_on IS NULL)"
 
 /* Current activity, A/D and category of source row s joined to nuclide n. */
 #define ACT_NOW(s, n) "rm_decay(" s ".activity_bq, " s ".reference_date, " n ".half_life_s, :today)"
@@ -97,6 +116,14 @@ static const coll_prop facility_props[] = {
     {"inspection_overdue", LIC_FAC_INSPECTION_OVERDUE, PROP_BOOL, VIS_FULL, FILTER_TEXT,
      "coalesce(" LIC_FAC_INSPECTION_OVERDUE ", 0) = (? = 'true')", NULL, true_false,
      "true for an operating facility whose next inspection is overdue; ?inspection_overdue=true filters them"},
+    {"compliance_status", CMP_FACILITY_STATUS, PROP_TEXT, VIS_VIEWER, FILTER_TEXT, CMP_FACILITY_STATUS " = ?", NULL,
+     compliance_statuses, "X-ray compliance today (GET /facilities/{id}/compliance): missing, overdue, due (within "
+     "the due window, 60 days) or ok, the worst of its devices, rooms, people and documents; null unless operating"},
+    {"compliance_reason", CMP_FACILITY_REASON, PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
+     "The worst item behind compliance_status and how many more are not ok (people by id only); null when ok"},
+    {"enforcement_status", LC_FAC_ENFORCEMENT, PROP_TEXT, VIS_VIEWER, FILTER_TEXT, LC_FAC_ENFORCEMENT " = ?", NULL,
+     enforcement_statuses, "Enforcement today: overdue (a corrective action past its deadline, not verified), "
+     "sanctioned (an open violation with a sanction), open (an open violation); null without open violations"},
     {"record_owner", "t.record_owner", PROP_TEXT, VIS_PUBLIC, FILTER_TEXT, NULL, NULL, record_owner,
      "department, or varans (national regulator; read-only here)"},
     {"external_ref", "t.external_ref", PROP_TEXT, VIS_VIEWER, FILTER_NONE, NULL, NULL, NULL,
@@ -136,8 +163,24 @@ static const coll_prop source_props[] = {
     {"status", "t.status", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, source_status, "Source status"},
     {"own_location", "t.own_location", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
      "true when the position is the source's own (mobile, temporary site, last known), not its facility's"},
-    {"alert", "t.status IN ('lost','stolen')", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
-     "true while the source is lost or stolen (listed by /alerts); the position is its last known one"},
+    {"alert", "(t.status IN ('lost','stolen') OR (t.orphan = 1 AND t.status = 'found'))", PROP_BOOL, VIS_FULL,
+     FILTER_NONE, NULL, NULL, NULL,
+     "true while the source is lost or stolen, or an orphan not yet secured (listed by /alerts); the position is "
+     "its last known one"},
+    /* Lifecycle (issue 11, sql/008_lifecycle.sql). */
+    {"orphan", "t.orphan", PROP_BOOL, VIS_FULL, FILTER_TEXT, "t.orphan = (? = 'true')", NULL, true_false,
+     "true for a source found without an owner (registered as orphan); ?orphan=true filters them"},
+    {"container", "t.container", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "The device or container the source sits in (a radiography camera), from its exchanges"},
+    {"transaction_count", LC_SRC_TX_COUNT, PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Recorded transactions; once there is one, facility_id, status and position derive from them"},
+    {"disuse_plan", LC_SRC_DISUSE("plan"), PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "For a disused source: return, disposal or storage (from its disuse transaction)"},
+    {"disuse_due", LC_SRC_DISUSE("plan_due"), PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "The date the disused source's plan is due"},
+    {"disuse_overdue", LC_SRC_DISUSE_OVERDUE, PROP_BOOL, VIS_FULL, FILTER_TEXT,
+     "coalesce(" LC_SRC_DISUSE_OVERDUE ", 0) = (? = 'true')", NULL, true_false,
+     "true when the disused source's plan is past its due date; ?disuse_overdue=true filters them"},
     {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
      "The facility's primary practice"},
     {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
@@ -165,6 +208,16 @@ static const coll_prop device_props[] = {
     {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
      "The facility's primary practice"},
     {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},
+    {"compliance_status", CMP_DEVICE_STATUS, PROP_TEXT, VIS_FULL, FILTER_TEXT, CMP_DEVICE_STATUS " = ?", NULL,
+     compliance_statuses, "Compliance today of a device in use on this department's register: its declaration "
+     "confirmation, QC test (kiểm định) and room (shielding, area survey); missing, overdue, due or ok"},
+    {"compliance_reason", CMP_DEVICE_REASON, PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "The worst item behind compliance_status; null when ok"},
+    {"qc_status", CMP_DEVICE_QC_STATUS, PROP_TEXT, VIS_FULL, FILTER_TEXT, CMP_DEVICE_QC_STATUS " = ?", NULL,
+     compliance_statuses, "Its QC test alone: ?qc_status=overdue lists the devices whose QC certificate has expired "
+     "(or whose last test failed); null when its type needs none"},
+    {"qc_expires", CMP_DEVICE_QC_EXPIRES, PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Expiry of its last QC test certificate"},
     {"record_owner", "t.record_owner", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, record_owner,
      "department or varans"},
     {"external_ref", "t.external_ref", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Owner's reference"},
@@ -368,6 +421,37 @@ static const coll_field inspection_fields[] = {
     {NULL, NULL, 0, false, 0, NO_RANGE, NULL, NULL, NULL, RULE_NONE},
 };
 
+static const coll_prop event_props[] = {
+    {"kind", "t.kind", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, event_kinds,
+     "loss, theft, overexposure, contamination, orphan_found, equipment_failure or transport_accident"},
+    {"occurred_at", "t.occurred_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "When it happened"},
+    {"place", "t.place", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Where, in words"},
+    {"severity", "t.severity", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, event_severities,
+     "low, medium, high or critical"},
+    {"status", "t.status", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, event_statuses, "open or closed"},
+    {"alert", "(t.status = 'open')", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true while the event is open (listed by /alerts)"},
+    {"description", "t.description", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "What happened"},
+    {"facility_id", "t.facility_id", PROP_INT, VIS_FULL, FILTER_ID, NULL, NULL, NULL, "The facility concerned"},
+    {"source_ids", "(SELECT group_concat(es.source_id) FROM event_source es WHERE es.event_id = t.id)",
+     PROP_TEXT_LIST, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Sources involved"},
+    {"facility_ids", "(SELECT group_concat(ef.facility_id) FROM event_facility ef WHERE ef.event_id = t.id)",
+     PROP_TEXT_LIST, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Facilities involved"},
+    {"person_count", "(SELECT count(*) FROM event_person ep WHERE ep.event_id = t.id)", PROP_INT, VIS_FULL,
+     FILTER_NONE, NULL, NULL, NULL, "Persons involved (names at /events/{id})"},
+    {"notifications", "t.notifications", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "Notifications made, as JSON text: national regulator, police, planners"},
+    {"follow_up", "t.follow_up", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Follow-up"},
+    {"closed_at", "t.closed_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "When it was closed"},
+    {"closed_reason", "t.closed_reason", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Why it was closed"},
+    {"record_owner", "t.record_owner", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, record_owner,
+     "department or varans"},
+    {"demo", "t.is_demo", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Generated demo data"},
+    {"version", "t.version", PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Edit version"},
+    {"updated_at", "t.updated_at", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL, "Last change (UTC)"},
+    {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
 const coll_def coll_all[] = {
     {"facilities", "Radiation facilities",
      "Every licensed radiation facility in the province: medical X-ray, nuclear medicine, radiotherapy, "
@@ -404,6 +488,10 @@ const coll_def coll_all[] = {
      "inspection", "inspection t JOIN facility f ON f.id = t.facility_id", "idx_inspection_geom", "f.search_key",
      VIS_FULL, NULL, inspection_props, inspection_fields, false, "SELECT lon, lat FROM facility WHERE id = ?",
      "facility_id", NULL, NULL},
+    {"events", "Events",
+     "Incidents: loss, theft, overexposure, contamination, orphan sources found, equipment failures and transport "
+     "accidents, at the place they happened; recorded and closed through /events.",
+     "event", "event t", "idx_event_geom", NULL, VIS_FULL, NULL, event_props, NULL, true, NULL, NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL},
 };
 

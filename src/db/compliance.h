@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/compliance_rules.h"
 #include "core/error.h"
 #include "db/db.h"
@@ -84,6 +85,12 @@ typedef struct dose_import_report {
         char reason[240];
     } problems[DOSE_IMPORT_MAX_PROBLEMS];
 } dose_import_report;
+
+/* A CSV file separated by semicolons or tabs (as Vietnamese spreadsheets save them: the comma is
+ * the decimal mark) rewritten with commas, every field quoted, into out: GDAL's CSV driver guesses
+ * the separator from the header line and takes a comma inside "Hp(0,07)" for one. Returns 1 when
+ * rewritten, 0 when the file already uses commas (out untouched). */
+int compliance_csv_normalise(const char *data, size_t len, buf *out);
 
 /* Import the dosimetry file at path (".csv" or ".xlsx") into db, inside the caller's transaction
  * (the caller commits, or rolls back for a dry run). Rows that cannot be taken are reported and

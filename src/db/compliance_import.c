@@ -80,6 +80,68 @@ static void problem(dose_import_report *rep, long row, const char *field, const 
     rep->nproblems++;
 }
 
+/* ---- CSV separators -------------------------------------------------------------------------- */
+
+int compliance_csv_normalise(const char *data, size_t len, buf *out)
+{
+    /* The separator: the most frequent of , ; tab outside quotes on the header line. */
+    size_t counts[3] = {0, 0, 0};
+    bool quoted = false;
+    for (size_t i = 0; i < len && (quoted || (data[i] != '\n' && data[i] != '\r')); i++) {
+        if (data[i] == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            counts[0] += data[i] == ',', counts[1] += data[i] == ';', counts[2] += data[i] == '\t';
+    }
+    char sep = counts[1] > counts[0] && counts[1] >= counts[2] ? ';' : counts[2] > counts[0] ? '\t' : ',';
+    if (sep == ',')
+        return 0;
+    size_t i0 = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0; /* a UTF-8 byte order mark */
+    quoted = false;
+    bool start = true; /* at the start of a field */
+    for (size_t i = i0; i < len; i++) {
+        char ch = data[i];
+        if (start) {
+            buf_putc(out, '"');
+            start = false;
+            if (ch == '"') {
+                quoted = true;
+                continue;
+            }
+        }
+        if (quoted) {
+            if (ch == '"') {
+                if (i + 1 < len && data[i + 1] == '"') {
+                    buf_puts(out, "\"\"");
+                    i++;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                buf_putc(out, ch);
+            }
+            continue;
+        }
+        if (ch == sep) {
+            buf_puts(out, "\",");
+            start = true;
+        } else if (ch == '\r' || ch == '\n') {
+            buf_puts(out, "\"");
+            buf_putc(out, '\n');
+            if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
+                i++;
+            start = true;
+        } else if (ch == '"') {
+            buf_puts(out, "\"\"");
+        } else {
+            buf_putc(out, ch);
+        }
+    }
+    if (!start)
+        buf_putc(out, '"');
+    return 1;
+}
+
 /* ---- values ------------------------------------------------------------------------------------ */
 
 static const char *trimmed(const char *s, char *out, size_t n)
@@ -101,9 +163,10 @@ static int parse_date_text(const char *s, int32_t *day)
         return 0;
     int a, b, c;
     char s1, s2, tail;
-    if (sscanf(s, "%d%c%d%c%d%c", &a, &s1, &b, &s2, &c, &tail) != 5 || s1 != s2 || !strchr("/-.", s1))
+    if (sscanf(s, "%d%c%d%c%d%c", &a, &s1, &b, &s2, &c, &tail) != 5 || s1 != s2 || !strchr("/-.", s1) || a < 1 ||
+        b < 1 || c < 1 || a > 9999 || b > 99 || c > 9999)
         return -1;
-    char iso[16];
+    char iso[48];
     if (a >= 1900)
         snprintf(iso, sizeof iso, "%04d-%02d-%02d", a, b, c);
     else
@@ -122,7 +185,7 @@ static int field_date(OGRFeatureH f, int idx, int32_t *day)
         float ss;
         if (!OGR_F_GetFieldAsDateTimeEx(f, idx, &y, &m, &d, &hh, &mm, &ss, &tz))
             return -1;
-        char iso[16];
+        char iso[48];
         snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
         return date_parse(iso, day) == 0 ? 1 : -1;
     }
@@ -550,7 +613,8 @@ int compliance_import_doses(db_conn *db, const char *path, const dose_import_opt
             trimmed(OGR_F_GetFieldAsString(f, col[C_IDENTITY]), ident, sizeof ident);
             OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, col[C_IDENTITY]));
             /* A CCCD typed into a spreadsheet as a number lost its leading zero. */
-            if ((t == OFTInteger || t == OFTInteger64) && strlen(ident) == 11) {
+            if ((t == OFTInteger || t == OFTInteger64 || t == OFTReal) && strlen(ident) == 11 &&
+                strspn(ident, "0123456789") == 11) {
                 memmove(ident + 1, ident, 12);
                 ident[0] = '0';
             }

@@ -33,6 +33,8 @@
 #include "core/date.h"
 #include "core/fold.h"
 #include "db/demo_int.h"
+#include "db/demo_compliance.h"
+#include "db/demo_lifecycle.h"
 #include "db/demo_licensing.h"
 
 #define DEMO_CITY_FACILITIES 1500
@@ -65,15 +67,15 @@ static const struct {
     const char *branch;  /* before the number of a chain's second and later sites */
 } demo_kinds[DK_COUNT] = {
     [DK_HOSPITAL] = {P_MEDICAL_XRAY, G_MED, 0.070, 0.08, " - cơ sở "},
-    [DK_CLINIC] = {P_MEDICAL_XRAY, G_MED, 0.370, 0.12, " - cơ sở "},
-    [DK_DENTAL] = {P_MEDICAL_XRAY, G_MED, 0.290, 0.15, " - cơ sở "},
+    [DK_CLINIC] = {P_MEDICAL_XRAY, G_MED, 0.365, 0.12, " - cơ sở "},
+    [DK_DENTAL] = {P_MEDICAL_XRAY, G_MED, 0.288, 0.15, " - cơ sở "},
     [DK_IMAGING] = {P_MEDICAL_XRAY, G_MED, 0.040, 0.25, " - cơ sở "},
     [DK_NM] = {P_NUCLEAR_MEDICINE, G_MED, 0.007, 0, NULL},
     [DK_RT] = {P_RADIOTHERAPY, G_MED, 0.004, 0, NULL},
-    [DK_GAUGE] = {P_GAUGE, G_IND, 0.085, 0.10, " - Nhà máy "},
+    [DK_GAUGE] = {P_GAUGE, G_IND, 0.090, 0.10, " - Nhà máy "},
     [DK_RADIOGRAPHY] = {P_RADIOGRAPHY, G_IND, 0.022, 0, NULL},
     [DK_LOGGING] = {P_WELL_LOGGING, G_OIL, 0.007, 0.20, " - căn cứ "},
-    [DK_RESEARCH] = {P_RESEARCH, G_MED, 0.016, 0.25, NULL},
+    [DK_RESEARCH] = {P_RESEARCH, G_MED, 0.018, 0.25, NULL},
     [DK_IRRADIATOR] = {P_IRRADIATOR, G_IND, 0.0005, 0, NULL},
     [DK_STORAGE] = {P_STORAGE, G_IND, 0.004, 0, NULL},
     [DK_SECURITY] = {P_OTHER, G_IND, 0.045, 0.30, " - chi nhánh "},
@@ -495,7 +497,7 @@ static int demo_equip(demo_ctx *c)
     }
     case DK_RADIOGRAPHY:
         TRY(demo_sources(c, SP_RADIOG_IR192, rng_range(r, 1, 3)));
-        TRY(demo_sources(c, SP_RADIOG_SE75, demo_maybe(c, 0.35, 1)));
+        TRY(demo_sources(c, SP_RADIOG_SE75, demo_maybe(c, 0.45, 1)));
         TRY(demo_sources(c, SP_RADIOG_CO60, demo_maybe(c, 0.08, 1)));
         TRY(demo_devices(c, DT_INDUSTRIAL_XRAY, demo_maybe(c, 0.85, rng_range(r, 1, 3))));
         break;
@@ -1246,10 +1248,14 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
         goto cleanup; /* err already says why; cleanup rolls back */
     if (demo_licensing_generate(db, opt, err) < 0)
         goto cleanup; /* err already says why; cleanup rolls back */
+    if (demo_compliance_generate(db, opt, err) < 0)
+        goto cleanup; /* err already says why; cleanup rolls back */
     if (demo_meta(c, opt->seed) < 0)
         goto fail;
     if (bulk && demo_bulk_finish(c) < 0)
         goto fail;
+    if (demo_lifecycle_generate(db, opt, err) < 0)
+        goto cleanup; /* err already says why; cleanup rolls back */
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     began = 0;

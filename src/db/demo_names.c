@@ -5,7 +5,9 @@
  * 2025 ward of each entry is the unit that took in the legacy ward named beside it (Resolution
  * 1685/NQ-UBTVQH15 for Ho Chi Minh City); where an old ward was split, the entry names the part
  * the centre lies in. Coastal and riverside places carry an explicit land box: a point drawn
- * outside it is drawn again, which is how the generator keeps Vũng Tàu on its peninsula.
+ * outside it is drawn again, which is how the generator keeps Vũng Tàu on its peninsula. The
+ * boxes were checked by sampling them against public 10 m land and sea polygons: no box reaches
+ * the sea, and the inner-city ones keep off the Sài Gòn and Đồng Nai rivers and the big canals.
  * Manufacturers and models are real products of the kind each practice uses; serial numbers,
  * tax codes, phone numbers and the companies themselves are invented by the generator.
  */
@@ -286,8 +288,8 @@ const demo_place demo_places[] = {
      50, 2, 0, &st_bth, NULL},
     {"Phường Bình Thạnh", "Phường 12", "Quận Bình Thạnh", PV_HCM, RG_HCM, 106.7020, 10.8120, 0.004, INLAND,
      40, 2, 0, &st_bth, NULL},
-    {"Phường Thạnh Mỹ Tây", "Phường 22", "Quận Bình Thạnh", PV_HCM, RG_HCM, 106.7170, 10.7930, 0.003,
-     {106.7100, 10.7880, 106.7230, 10.7990}, 35, 2, 0, &st_bth, NULL},
+    {"Phường Thạnh Mỹ Tây", "Phường 22", "Quận Bình Thạnh", PV_HCM, RG_HCM, 106.7170, 10.7950, 0.003,
+     {106.7100, 10.7920, 106.7230, 10.7990}, 35, 2, 0, &st_bth, NULL},
     {"Phường Bình Lợi Trung", "Phường 13", "Quận Bình Thạnh", PV_HCM, RG_HCM, 106.7080, 10.8230, 0.004,
      INLAND, 30, 2, 0, &st_bth, NULL},
     {"Phường Thủ Đức", "Phường Bình Thọ", "Thành phố Thủ Đức", PV_HCM, RG_HCM, 106.7650, 10.8480, 0.005,
@@ -298,14 +300,14 @@ const demo_place demo_places[] = {
      INLAND, 35, 40, 0, &st_tdu, &pk_shtp},
     {"Phường An Khánh", "Phường Thảo Điền", "Thành phố Thủ Đức", PV_HCM, RG_HCM, 106.7350, 10.8040, 0.004,
      {106.7280, 10.7980, 106.7440, 10.8110}, 35, 1, 0, &st_tdu, NULL},
-    {"Phường Cát Lái", "Phường Cát Lái", "Thành phố Thủ Đức", PV_HCM, RG_HCM, 106.7780, 10.7710, 0.005,
-     {106.7650, 10.7580, 106.7900, 10.7800}, 15, 35, 0, &st_tdu, &pk_catlai},
+    {"Phường Cát Lái", "Phường Cát Lái", "Thành phố Thủ Đức", PV_HCM, RG_HCM, 106.7800, 10.7780, 0.005,
+     {106.7650, 10.7700, 106.7950, 10.7880}, 15, 35, 0, &st_tdu, &pk_catlai},
     {"Phường Hiệp Bình", "Phường Hiệp Bình Chánh", "Thành phố Thủ Đức", PV_HCM, RG_HCM, 106.7250, 10.8310,
      0.005, INLAND, 30, 6, 0, &st_tdu, NULL},
     {"Phường Tân Mỹ", "Phường Tân Phú", "Quận 7", PV_HCM, RG_HCM, 106.7190, 10.7330, 0.005, INLAND,
      45, 2, 0, &st_q7, NULL},
     {"Phường Tân Thuận", "Phường Tân Thuận Đông", "Quận 7", PV_HCM, RG_HCM, 106.7460, 10.7570, 0.004,
-     {106.7360, 10.7490, 106.7550, 10.7650}, 20, 40, 0, &st_q7, &pk_q7},
+     {106.7360, 10.7540, 106.7550, 10.7650}, 20, 40, 0, &st_q7, &pk_q7},
     {"Phường Tân Tạo", "Phường Tân Tạo A", "Quận Bình Tân", PV_HCM, RG_HCM, 106.5920, 10.7550, 0.006, INLAND,
      30, 45, 0, &st_btan, &pk_tantao},
     {"Phường An Lạc", "Phường An Lạc", "Quận Bình Tân", PV_HCM, RG_HCM, 106.6140, 10.7260, 0.005, INLAND,
@@ -317,8 +319,8 @@ const demo_place demo_places[] = {
     {"Xã Củ Chi", "Thị trấn Củ Chi", "Huyện Củ Chi", PV_HCM, RG_HCM, 106.4930, 10.9730, 0.015, INLAND,
      25, 30, 0, &st_cchi, &pk_cchi},
     /* Former Bình Dương: Thủ Dầu Một, Dĩ An, Thuận An, Bến Cát, Tân Uyên, Bàu Bàng */
-    {"Phường Thủ Dầu Một", "Phường Phú Cường", "Thành phố Thủ Dầu Một", PV_BDU, RG_HCM, 106.6540, 10.9810,
-     0.006, INLAND, 50, 10, 0, &st_tdm, NULL},
+    {"Phường Thủ Dầu Một", "Phường Phú Cường", "Thành phố Thủ Dầu Một", PV_BDU, RG_HCM, 106.6680, 10.9820,
+     0.006, {106.6580, 10.9660, 106.6840, 11.0000}, 50, 10, 0, &st_tdm, NULL},
     {"Phường Phú Lợi", "Phường Phú Lợi", "Thành phố Thủ Dầu Một", PV_BDU, RG_HCM, 106.6780, 10.9860, 0.006,
      INLAND, 30, 8, 0, &st_tdm, NULL},
     {"Phường Bình Dương", "Phường Hòa Phú", "Thành phố Thủ Dầu Một", PV_BDU, RG_HCM, 106.6850, 11.0550,
@@ -329,8 +331,8 @@ const demo_place demo_places[] = {
      0.007, INLAND, 25, 50, 0, &st_dian, &pk_dian},
     {"Phường Đông Hòa", "Phường Đông Hòa", "Thành phố Dĩ An", PV_BDU, RG_HCM, 106.7880, 10.8910, 0.006,
      INLAND, 25, 15, 0, &st_dian, NULL},
-    {"Phường Lái Thiêu", "Phường Lái Thiêu", "Thành phố Thuận An", PV_BDU, RG_HCM, 106.7000, 10.9060, 0.006,
-     INLAND, 35, 20, 0, &st_tan, &pk_tan},
+    {"Phường Lái Thiêu", "Phường Lái Thiêu", "Thành phố Thuận An", PV_BDU, RG_HCM, 106.7030, 10.9100, 0.006,
+     {106.6900, 10.9030, 106.7160, 10.9240}, 35, 20, 0, &st_tan, &pk_tan},
     {"Phường Bình Hòa", "Phường Bình Hòa", "Thành phố Thuận An", PV_BDU, RG_HCM, 106.7140, 10.9240, 0.006,
      INLAND, 20, 60, 0, &st_tan, &pk_tan},
     {"Phường Thuận An", "Phường An Thạnh", "Thành phố Thuận An", PV_BDU, RG_HCM, 106.6880, 10.9350, 0.006,
@@ -343,8 +345,8 @@ const demo_place demo_places[] = {
      INLAND, 25, 55, 0, &st_bcat, &pk_bcat},
     {"Phường Thới Hòa", "Phường Thới Hòa", "Thành phố Bến Cát", PV_BDU, RG_HCM, 106.6200, 11.1000, 0.010,
      INLAND, 10, 40, 0, &st_bcat, &pk_bcat},
-    {"Phường Tân Uyên", "Phường Uyên Hưng", "Thành phố Tân Uyên", PV_BDU, RG_HCM, 106.7950, 11.0620, 0.010,
-     INLAND, 20, 35, 0, &st_tuyen, &pk_tuyen},
+    {"Phường Tân Uyên", "Phường Uyên Hưng", "Thành phố Tân Uyên", PV_BDU, RG_HCM, 106.7900, 11.0620, 0.010,
+     {106.7650, 11.0350, 106.8050, 11.0900}, 20, 35, 0, &st_tuyen, &pk_tuyen},
     {"Phường Vĩnh Tân", "Phường Vĩnh Tân", "Thành phố Tân Uyên", PV_BDU, RG_HCM, 106.7050, 11.1050, 0.012,
      INLAND, 8, 45, 0, &st_tuyen, &pk_tuyen},
     {"Phường Tân Khánh", "Phường Khánh Bình", "Thành phố Tân Uyên", PV_BDU, RG_HCM, 106.7350, 11.0280,
@@ -352,14 +354,14 @@ const demo_place demo_places[] = {
     {"Xã Bàu Bàng", "Thị trấn Lai Uyên", "Huyện Bàu Bàng", PV_BDU, RG_HCM, 106.6300, 11.2700, 0.014, INLAND,
      8, 35, 0, &st_bbang, &pk_bbang},
     /* Former Bà Rịa-Vũng Tàu: the peninsula, Bà Rịa, the Phú Mỹ port and industry belt */
-    {"Phường Vũng Tàu", "Phường 1", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.0800, 10.3480, 0.004,
-     {107.0745, 10.3410, 107.0890, 10.3560}, 45, 2, 5, &st_vt_c, NULL},
-    {"Phường Tam Thắng", "Phường 7", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.0910, 10.3620, 0.004,
-     {107.0830, 10.3560, 107.0980, 10.3720}, 35, 4, 15, &st_vt_m, NULL},
-    {"Phường Rạch Dừa", "Phường Rạch Dừa", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.1050, 10.3920, 0.006,
-     {107.0920, 10.3820, 107.1180, 10.4020}, 20, 40, 60, &st_vt_n, &pk_vt},
-    {"Phường Phước Thắng", "Phường 11", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.1250, 10.4120, 0.006,
-     {107.1100, 10.4000, 107.1400, 10.4250}, 15, 25, 40, &st_vt_n, &pk_vt},
+    {"Phường Vũng Tàu", "Phường 1", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.0805, 10.3480, 0.004,
+     {107.0765, 10.3410, 107.0870, 10.3560}, 45, 2, 5, &st_vt_c, NULL},
+    {"Phường Tam Thắng", "Phường 7", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.0910, 10.3660, 0.004,
+     {107.0830, 10.3610, 107.1000, 10.3720}, 35, 4, 15, &st_vt_m, NULL},
+    {"Phường Rạch Dừa", "Phường Rạch Dừa", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.1180, 10.3890, 0.006,
+     {107.1060, 10.3810, 107.1350, 10.3970}, 20, 40, 60, &st_vt_n, &pk_vt},
+    {"Phường Phước Thắng", "Phường 11", "Thành phố Vũng Tàu", PV_BRVT, RG_HCM, 107.1400, 10.4150, 0.006,
+     {107.1240, 10.4020, 107.1620, 10.4320}, 15, 25, 40, &st_vt_n, &pk_vt},
     {"Phường Bà Rịa", "Phường Phước Trung", "Thành phố Bà Rịa", PV_BRVT, RG_HCM, 107.1720, 10.4970, 0.006,
      {107.1550, 10.4850, 107.1900, 10.5100}, 35, 10, 2, &st_bria, NULL},
     {"Phường Phú Mỹ", "Phường Phú Mỹ", "Thị xã Phú Mỹ", PV_BRVT, RG_HCM, 107.0620, 10.5900, 0.008,
@@ -413,9 +415,9 @@ const demo_place demo_places[] = {
      25, 10, 0, &st_hdg, NULL},
     /* Đà Nẵng: the bay to the north and the beaches to the east are outside every box */
     {"Phường Hải Châu", NULL, "Quận Hải Châu", PV_DNG, RG_DNG, 108.2150, 16.0610, 0.006,
-     {108.2000, 16.0400, 108.2240, 16.0760}, 55, 2, 0, &st_dng, NULL},
+     {108.2000, 16.0400, 108.2240, 16.0720}, 55, 2, 0, &st_dng, NULL},
     {"Phường Thanh Khê", NULL, "Quận Thanh Khê", PV_DNG, RG_DNG, 108.1850, 16.0630, 0.006,
-     {108.1700, 16.0500, 108.2000, 16.0740}, 40, 5, 0, &st_dng, NULL},
+     {108.1700, 16.0500, 108.2000, 16.0700}, 40, 5, 0, &st_dng, NULL},
     {"Phường Sơn Trà", NULL, "Quận Sơn Trà", PV_DNG, RG_DNG, 108.2380, 16.0700, 0.005,
      {108.2300, 16.0500, 108.2460, 16.0880}, 30, 15, 0, &st_dng, &pk_dng},
     {"Phường Ngũ Hành Sơn", NULL, "Quận Ngũ Hành Sơn", PV_DNG, RG_DNG, 108.2450, 16.0100, 0.006,
@@ -423,7 +425,7 @@ const demo_place demo_places[] = {
     {"Phường Cẩm Lệ", NULL, "Quận Cẩm Lệ", PV_DNG, RG_DNG, 108.2000, 16.0180, 0.008, INLAND,
      30, 20, 0, &st_dng, &pk_dng},
     {"Phường Liên Chiểu", NULL, "Quận Liên Chiểu", PV_DNG, RG_DNG, 108.1500, 16.0700, 0.008,
-     {108.1250, 16.0550, 108.1700, 16.0820}, 20, 45, 0, &st_dng, &pk_dng},
+     {108.1250, 16.0550, 108.1660, 16.0780}, 20, 45, 0, &st_dng, &pk_dng},
     /* Cần Thơ, on the Hậu river */
     {"Phường Ninh Kiều", NULL, "Quận Ninh Kiều", PV_CTO, RG_CTO, 105.7770, 10.0300, 0.006,
      {105.7600, 10.0150, 105.7880, 10.0450}, 55, 3, 0, &st_cto, NULL},
@@ -464,8 +466,8 @@ const demo_place demo_places[] = {
     {"Phường Vinh Phú", NULL, "Thành phố Vinh", PV_NAN, RG_VIN, 105.6700, 18.6950, 0.008, INLAND,
      20, 25, 0, &st_vin, &pk_vin},
     /* Quy Nhơn (former Bình Định, now Gia Lai) */
-    {"Phường Quy Nhơn", NULL, "Thành phố Quy Nhơn", PV_BDI, RG_QNH, 109.2180, 13.7700, 0.005,
-     {109.2050, 13.7580, 109.2240, 13.7820}, 50, 3, 0, &st_qnh, NULL},
+    {"Phường Quy Nhơn", NULL, "Thành phố Quy Nhơn", PV_BDI, RG_QNH, 109.2150, 13.7700, 0.005,
+     {109.2030, 13.7610, 109.2210, 13.7820}, 50, 3, 0, &st_qnh, NULL},
     {"Phường Quy Nhơn Bắc", NULL, "Thành phố Quy Nhơn", PV_BDI, RG_QNH, 109.2050, 13.7900, 0.005,
      {109.1920, 13.7800, 109.2180, 13.8000}, 25, 10, 0, &st_qnh, NULL},
     {"Phường Quy Nhơn Tây", NULL, "Thành phố Quy Nhơn", PV_BDI, RG_QNH, 109.1800, 13.7700, 0.008,
@@ -495,10 +497,10 @@ const demo_place demo_places[] = {
     {"Phường Bình Đức", NULL, "Thành phố Long Xuyên", PV_AGG, RG_LXU, 105.4100, 10.4050, 0.006,
      {105.3980, 10.3920, 105.4250, 10.4180}, 25, 15, 0, &st_lxu, NULL},
     /* Hạ Long: narrow boxes between the hills and the bay */
-    {"Phường Hồng Gai", NULL, "Thành phố Hạ Long", PV_QNH, RG_HLG, 107.0800, 20.9600, 0.004,
-     {107.0680, 20.9550, 107.0950, 20.9700}, 45, 5, 0, &st_hlg, NULL},
-    {"Phường Bãi Cháy", NULL, "Thành phố Hạ Long", PV_QNH, RG_HLG, 107.0350, 20.9660, 0.004,
-     {107.0200, 20.9600, 107.0500, 20.9750}, 25, 25, 0, &st_hlg, &pk_hlg},
+    {"Phường Hồng Gai", NULL, "Thành phố Hạ Long", PV_QNH, RG_HLG, 107.0920, 20.9610, 0.004,
+     {107.0830, 20.9500, 107.1050, 20.9720}, 45, 5, 0, &st_hlg, NULL},
+    {"Phường Bãi Cháy", NULL, "Thành phố Hạ Long", PV_QNH, RG_HLG, 107.0330, 20.9670, 0.004,
+     {107.0180, 20.9570, 107.0480, 20.9780}, 25, 25, 0, &st_hlg, &pk_hlg},
     /* Thanh Hóa */
     {"Phường Hạc Thành", NULL, "Thành phố Thanh Hóa", PV_THA, RG_THA, 105.7780, 19.8060, 0.010, INLAND,
      50, 20, 0, &st_tha, &pk_tha},
@@ -898,7 +900,7 @@ const demo_anchor demo_anchors[] = {
     {DK_SECURITY, 4, 0, "Cảng hàng không quốc tế Tân Sơn Nhất", "Tổng công ty Cảng hàng không Việt Nam - CTCP",
      "vietnamairport.vn", "58 Trường Sơn", "Phường Tân Sơn Nhất", "Phường 2", 106.6630, 10.8150, 0, 0},
     {DK_SECURITY, 3, 0, "Cảng Tân Cảng - Cát Lái", "Tổng công ty Tân Cảng Sài Gòn", "saigonnewport.com.vn",
-     "1295B Nguyễn Thị Định", "Phường Cát Lái", "Phường Cát Lái", 106.7880, 10.7620, 0, 0},
+     "1295B Nguyễn Thị Định", "Phường Cát Lái", "Phường Cát Lái", 106.7880, 10.7725, 0, 0},
 };
 const unsigned demo_anchor_count = COUNT(demo_anchors);
 

@@ -7,6 +7,7 @@
  */
 #include "geo/clip.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +73,23 @@ static int geos_fail(clip_geos *g, rm_error *err, const char *what)
 }
 
 /* GEOSGeom_transformXY_r callback: lon/lat to tile units of the tile_id in userdata. */
+typedef struct to_tile_ctx {
+    const tile_id *t;
+    bool nonfinite;   /* a coordinate was not a number or off the map */
+} to_tile_ctx;
+
+/* Refuses coordinates that are not on the map (NaN, |lon| > 360, |lat| > 90): far-off ones make
+ * ClipByRect compute NaN, and GEOS's quadtree (TopologyPreserveSimplify) loops forever on NaN. */
 static int to_tile(double *x, double *y, void *userdata)
 {
-    const tile_id *t = userdata;
-    tile_lonlat_to_tile(t, *x, *y, x, y);
-    return 1;
+    to_tile_ctx *c = userdata;
+    if (fabs(*x) <= 360 && fabs(*y) <= 90) {
+        tile_lonlat_to_tile(c->t, *x, *y, x, y);
+        if (isfinite(*x) && isfinite(*y))
+            return 1;
+    }
+    c->nonfinite = true;
+    return 0;
 }
 
 /* Replace *g with next (which may be NULL after a failure); the old one is destroyed. */
@@ -229,9 +242,13 @@ int clip_geom_to_tile(clip_geos *g, const GEOSGeometry *lonlat, const tile_id *t
         return geos_fail(g, err, "getDimensions");
 
     /* mvt_geom: affine transform to tile space (here straight from lon/lat, y down). */
-    geom = GEOSGeom_transformXY_r(h, lonlat, to_tile, &tile);
+    to_tile_ctx tc = {&tile, false};
+    geom = GEOSGeom_transformXY_r(h, lonlat, to_tile, &tc);
     if (!geom) {
-        geos_fail(g, err, "transformXY");
+        if (tc.nonfinite)
+            rc = 0; /* nothing that can be drawn */
+        else
+            geos_fail(g, err, "transformXY");
         goto cleanup;
     }
 

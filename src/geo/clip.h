@@ -51,8 +51,8 @@ const char *clip_geos_last_error(const clip_geos *g);
  * Run the pipeline on a lon/lat geometry for tile t.
  * Result: 0 with *out the tile-space geometry (integer coordinates, y down, valid; free with
  * GEOSGeom_destroy_r(clip_geos_handle(g), *out)), or 0 with *out = NULL when nothing of it
- * falls in the buffered tile or it collapsed at this zoom; -1 when GEOS failed, with err set to
- * 500 and GEOS's message.
+ * falls in the buffered tile, it collapsed at this zoom, or a coordinate is off the map (not a
+ * number, |lon| > 360, |lat| >= 90); -1 when GEOS failed, with err set to 500 and GEOS's message.
  */
 int clip_geom_to_tile(clip_geos *g, const GEOSGeometry *lonlat, const tile_id *t, GEOSGeometry **out,
                       rm_error *err);

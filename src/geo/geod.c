@@ -124,8 +124,13 @@ double geo_distance_estimate(double lon1, double lat1, double lon2, double lat2)
     const double e2 = GEO_WGS84_F * (2 - GEO_WGS84_F), rad = M_PI / 180;
     double pm = (lat1 + lat2) * 0.5 * rad, s = sin(pm), w = 1 - e2 * s * s;
     double n = GEO_WGS84_A / sqrt(w), m = n * (1 - e2) / w;
-    double dlon = remainder(lon2 - lon1, 360.0);
-    return hypot(n * cos(pm) * dlon * rad, m * (lat2 - lat1) * rad);
+    double dlon = lon2 - lon1;
+    if (dlon > 180)
+        dlon -= 360;
+    else if (dlon < -180)
+        dlon += 360;
+    double x = n * cos(pm) * dlon * rad, y = m * (lat2 - lat1) * rad;
+    return sqrt(x * x + y * y);
 }
 
 static double seg_f(double px, double py, double ax, double ay, double bx, double by, double t)

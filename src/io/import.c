@@ -322,6 +322,24 @@ static int build_plan(import_ctx *x, const rowpipe_layer *l, rm_error *err)
         if (t && plan_add(x, t, f, c, unit) && strcmp(t, "ward") == 0)
             ward_guessed = true;
     }
+    /* Ids are local to a register: a file that names the licensee (or the holding facility) is
+     * matched by that, not by an id column it also carries (an export of another register). */
+    static const char *const by_name[][2] = {{"organization_id", "organization"}, {"organization_id", "tax_code"},
+                                             {"facility_id", "facility_code"}, {"facility_id", "facility_legacy_id"}};
+    for (size_t k = 0; k < sizeof by_name / sizeof by_name[0]; k++) {
+        int id_at = -1, named = 0;
+        for (int i = explicit_n; i < x->nplan; i++)
+            if (strcmp(x->plan[i].target, by_name[k][0]) == 0)
+                id_at = i;
+        for (int i = 0; i < x->nplan; i++)
+            named |= strcmp(x->plan[i].target, by_name[k][1]) == 0;
+        if (id_at >= 0 && named) {
+            add_note(x->rep, "column '%s' not used: the %s is found by '%s'", x->colnames[x->plan[id_at].col],
+                     by_name[k][0][0] == 'o' ? "licensee" : "facility", by_name[k][1]);
+            memmove(&x->plan[id_at], &x->plan[id_at + 1], (size_t)(x->nplan - id_at - 1) * sizeof x->plan[0]);
+            x->nplan--;
+        }
+    }
     /* A file with old districts names its wards the old way: "Phường/Xã" beside "Quận/Huyện" is
      * the pre-2025 ward (the 2025 one comes from the crosswalk). */
     if (x->layer_bit == MAP_FACILITIES && ward_guessed) {

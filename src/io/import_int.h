@@ -13,6 +13,7 @@
 #include "io/import.h"
 #include "io/reproject.h"
 #include "io/rowpipe.h"
+#include "io/rtreepack.h"
 
 #define PLAN_MAX 128
 
@@ -83,8 +84,10 @@ typedef struct import_ctx {
     enum_cache practice_names, device_type_names;
     /* Bulk path (see import_prepare): statements prepared with triggers off, whose work is replayed. */
     bool bulk;
-    sqlite3_stmt *bulk_insert, *bulk_search, *bulk_rtree;
-    long bulk_n;
+    char rtree_sql[160];
+    rtree_point *bulk_pts;
+    size_t bulk_cap;
+    size_t bulk_n;
     double bulk_env[4];
     validate_errors *errs;    /* the current row's, reused */
     rowpipe_feature *feature; /* the current row's, reused */
@@ -100,7 +103,9 @@ typedef struct import_ctx {
 int import_prepare(import_ctx *x, rm_error *err);
 /* After the last row, inside the transaction: what the skipped triggers would have done. 0 or -1. */
 int import_bulk_finish(import_ctx *x, rm_error *err);
-/* Free what import_prepare made. */
+/* Triggers on or off (bulk path only). */
+void import_triggers(import_ctx *x, bool on);
+/* Free what import_prepare made (triggers back on). */
 void import_release(import_ctx *x);
 /* Import one feature: 0 (written or refused: see the report), -1 with err on a failure that ends
  * the import (database error). */

@@ -14,6 +14,7 @@
 #include "io/crosswalk.h"
 #include "io/import_int.h"
 #include "io/mapping.h"
+#include "io/rtreepack.h"
 #include "io/wkb.h"
 
 /* The organization fields' rules, as api/organizations.c states them for POST /organizations. */
@@ -478,12 +479,14 @@ static bool has_column(db_conn *db, const char *table, const char *column)
  * Bulk path. The insert triggers of the point tables (SpatiaLite's geometry check, its last-insert
  * stamp and its R*Tree insert through RTreeAlign(), and the schema's layer_stat counter) and the
  * last-update stamp that fires on the search-key update cost most of an import: RTreeAlign()
- * formats and runs SQL for every row. When the triggers on the table are exactly those, the
- * importer prepares its insert and search-key statements with triggers off and does their work
+ * formats and runs SQL for every row. When an import only adds rows (no --upsert-by: updates need
+ * the triggers that move a facility's sources along) and the triggers on the table are exactly
+ * those, with no insert trigger on the other tables it writes (practices, organizations, audit),
+ * the importer runs with triggers off (SQLite's switch is per connection) and does their work
  * itself: every geometry it writes is a valid 4326 point (MakePoint of checked numbers), the point
  * goes into the R*Tree with one prepared insert, and the counters and stamps are updated once at
- * the end (import_bulk_finish). Any other trigger keeps the plain path: slower, never wrong. The
- * demo generator (db/demo.c) bulk-loads the same way.
+ * the end (import_bulk_finish, triggers on again). Any other trigger keeps the plain path: slower,
+ * never wrong. The demo generator (db/demo.c) bulk-loads the same way.
  */
 static bool triggers_known(import_ctx *x, const char *table)
 {
@@ -522,34 +525,78 @@ static bool triggers_known(import_ctx *x, const char *table)
     return known && seen == 5;
 }
 
-static sqlite3_stmt *prepare_without_triggers(import_ctx *x, const char *sql, rm_error *err)
+/* No INSERT trigger on a table the import also writes with triggers off. */
+static bool no_insert_triggers(import_ctx *x, const char *table)
 {
-    sqlite3 *db = db_sqlite(x->db);
-    int before = 1;
-    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &before);
-    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
     sqlite3_stmt *st = NULL;
-    int r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, before, (int *)NULL);
-    if (r != SQLITE_OK) {
-        db_error(x->db, err, 500, "preparing the import");
-        return NULL;
-    }
-    return st;
+    if (sqlite3_prepare_v2(db_sqlite(x->db),
+                           "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+                           "instr(upper(substr(sql, 1, instr(upper(sql), ' ON '))), 'INSERT') > 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    bool none = sqlite3_step(st) != SQLITE_ROW;
+    sqlite3_finalize(st);
+    return none;
+}
+
+void import_triggers(import_ctx *x, bool on)
+{
+    if (x->bulk)
+        sqlite3_db_config(db_sqlite(x->db), SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, (int *)NULL);
 }
 
 void import_release(import_ctx *x)
 {
-    sqlite3_finalize(x->bulk_insert);
-    sqlite3_finalize(x->bulk_search);
-    sqlite3_finalize(x->bulk_rtree);
-    x->bulk_insert = x->bulk_search = x->bulk_rtree = NULL;
+    import_triggers(x, true);
+    free(x->bulk_pts);
+    x->bulk_pts = NULL;
+}
+
+static int cmp_x(const void *a, const void *b)
+{
+    const rtree_point *p = a, *q = b;
+    return p->x < q->x ? -1 : p->x > q->x;
+}
+
+static int cmp_y(const void *a, const void *b)
+{
+    const rtree_point *p = a, *q = b;
+    return p->y < q->y ? -1 : p->y > q->y;
 }
 
 int import_bulk_finish(import_ctx *x, rm_error *err)
 {
-    if (!x->bulk || x->bulk_n == 0)
+    if (!x->bulk || x->bulk_n == 0) {
+        import_triggers(x, true);
         return 0;
+    }
+    /* An empty index is packed at once; otherwise points go in one by one, in spatial order
+     * (slices by longitude, each by latitude) so that consecutive inserts touch the same nodes. */
+    size_t n = (size_t)x->bulk_n;
+    if (rtreepack_possible(x->db, x->coll->rtree)) {
+        if (rtreepack_points(x->db, x->coll->rtree, x->bulk_pts, n, err) < 0)
+            return -1;
+        goto counters;
+    }
+    size_t slice = (size_t)sqrt((double)n) * 32 + 1;
+    qsort(x->bulk_pts, n, sizeof *x->bulk_pts, cmp_x);
+    for (size_t i = 0; i < n; i += slice)
+        qsort(x->bulk_pts + i, n - i < slice ? n - i : slice, sizeof *x->bulk_pts, cmp_y);
+    sqlite3_stmt *rt = db_stmt(x->db, x->rtree_sql, err);
+    if (!rt)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(rt, 1, x->bulk_pts[i].id);
+        sqlite3_bind_double(rt, 2, x->bulk_pts[i].x);
+        sqlite3_bind_double(rt, 3, x->bulk_pts[i].y);
+        int r = sqlite3_step(rt);
+        db_stmt_done(rt);
+        if (r != SQLITE_DONE)
+            return db_error(x->db, err, 500, "indexing the imported rows");
+    }
+counters:
+    import_triggers(x, true);
     sqlite3_stmt *st = db_stmt(x->db, "UPDATE layer_stat SET feature_count = feature_count + ?1, "
                                       "min_lon = min(coalesce(min_lon, ?2), ?2), min_lat = min(coalesce(min_lat, ?3), ?3), "
                                       "max_lon = max(coalesce(max_lon, ?4), ?4), max_lat = max(coalesce(max_lat, ?5), ?5) "
@@ -615,18 +662,14 @@ int import_prepare(import_ctx *x, rm_error *err)
     /* Compile both now, so a schema problem shows before the first row. */
     if (!db_stmt(x->db, in->data, err) || !db_stmt(x->db, up->data, err))
         return -1;
-    x->bulk = c->rtree && triggers_known(x, c->table);
+    x->bulk = !x->upsert_by && c->rtree && triggers_known(x, c->table) && no_insert_triggers(x, "facility_practice") &&
+              no_insert_triggers(x, "organization") && no_insert_triggers(x, "audit");
     if (x->bulk) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO \"%s\"(pkid, xmin, xmax, ymin, ymax) VALUES (?1, ?2, ?2, ?3, ?3)",
-                 c->rtree);
-        x->bulk_insert = prepare_without_triggers(x, in->data, err);
-        x->bulk_search = c->search_update_sql ? prepare_without_triggers(x, c->search_update_sql, err) : NULL;
-        x->bulk_rtree = x->bulk_insert ? prepare_without_triggers(x, sql, err) : NULL;
-        if (!x->bulk_insert || !x->bulk_rtree || (c->search_update_sql && !x->bulk_search))
-            return -1;
+        snprintf(x->rtree_sql, sizeof x->rtree_sql,
+                 "INSERT OR REPLACE INTO \"%s\"(pkid, xmin, xmax, ymin, ymax) VALUES (?1, ?2, ?2, ?3, ?3)", c->rtree);
         x->bulk_env[0] = x->bulk_env[1] = 1e9;
         x->bulk_env[2] = x->bulk_env[3] = -1e9;
+        import_triggers(x, false);
     }
     return 0;
 }
@@ -838,11 +881,10 @@ static int boundary_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             validate_add(e, "geometry", "coordinates must be longitude -180..180 and latitude -90..90 once in WGS 84");
     }
     int rc = 0;
-    for (int k = 0; k < 6; k++)
-        buf_free(&cells[k]);
     if (e->n) {
         free(wkb);
-        return 1;
+        rc = 1;
+        goto done;
     }
     sqlite3_stmt *st = db_stmt(x->db,
         "INSERT INTO boundary(name, name_en, level, code, valid_from, valid_to, source, search_key, "
@@ -851,7 +893,8 @@ static int boundary_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         "CastToMultiPolygon(GeomFromWKB(?12, 4326)))", err);
     if (!st) {
         free(wkb);
-        return -1;
+        rc = -1;
+        goto done;
     }
     const char *bind[6] = {vals[0], vals[1], level, vals[3], vals[4], vals[5]};
     for (int k = 0; k < 6; k++)
@@ -867,7 +910,8 @@ static int boundary_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     db_stmt_done(st);
     if (s != SQLITE_DONE) {
         validate_add(e, "geometry", "the database refused the row: %s", sqlite3_errmsg(db_sqlite(x->db)));
-        return 1;
+        rc = 1;
+        goto done;
     }
     int64_t id = sqlite3_last_insert_rowid(db_sqlite(x->db));
     json_t *p = json_object();
@@ -888,12 +932,15 @@ static int boundary_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     json_decref(feat);
     rc = audit_append(x->db, x->user, "create", "boundaries", id, x->rep->import_id, NULL, after, err);
     free(after);
-    if (rc < 0)
-        return -1;
-    grow_env(x, env[0], env[1]);
-    grow_env(x, env[2], env[3]);
-    x->rep->rows_created++;
-    return 0;
+    if (rc == 0) {
+        grow_env(x, env[0], env[1]);
+        grow_env(x, env[2], env[3]);
+        x->rep->rows_created++;
+    }
+done:
+    for (int k = 0; k < 6; k++)
+        buf_free(&cells[k]);
+    return rc;
 }
 
 /* --- register rows --- */
@@ -1175,7 +1222,7 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     }
     /* The write. */
     bool bulk = x->bulk && !id;
-    sqlite3_stmt *st = bulk ? x->bulk_insert : db_stmt(x->db, id ? x->update_sql.data : x->insert_sql.data, err);
+    sqlite3_stmt *st = db_stmt(x->db, id ? x->update_sql.data : x->insert_sql.data, err);
     if (!st)
         goto done;
     int k = 0;
@@ -1222,17 +1269,15 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     if (!id)
         id = sqlite3_last_insert_rowid(db_sqlite(x->db));
     if (bulk) {
-        sqlite3_stmt *rt = x->bulk_rtree;
-        sqlite3_bind_int64(rt, 1, id);
-        sqlite3_bind_double(rt, 2, lon);
-        sqlite3_bind_double(rt, 3, lat);
-        s = sqlite3_step(rt);
-        sqlite3_reset(rt);
-        if (s != SQLITE_DONE) {
-            db_error(x->db, err, 500, "indexing a row");
-            goto done;
+        /* Indexed at the end, in spatial order (import_bulk_finish). */
+        if (x->bulk_n == x->bulk_cap) {
+            x->bulk_cap = x->bulk_cap ? 2 * x->bulk_cap : 4096;
+            rtree_point *bp = realloc(x->bulk_pts, x->bulk_cap * sizeof *bp);
+            if (!bp)
+                abort();
+            x->bulk_pts = bp;
         }
-        x->bulk_n++;
+        x->bulk_pts[x->bulk_n++] = (rtree_point){id, lon, lat};
         if (lon < x->bulk_env[0]) x->bulk_env[0] = lon;
         if (lat < x->bulk_env[1]) x->bulk_env[1] = lat;
         if (lon > x->bulk_env[2]) x->bulk_env[2] = lon;
@@ -1262,13 +1307,12 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         }
     }
     if (c->search_update_sql) {
-        st = x->bulk_search ? x->bulk_search : db_stmt(x->db, c->search_update_sql, err);
+        st = db_stmt(x->db, c->search_update_sql, err);
         if (!st)
             goto done;
         sqlite3_bind_int64(st, 1, id);
         s = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+        db_stmt_done(st);
         if (s != SQLITE_DONE) {
             db_error(x->db, err, 500, "updating the search key");
             goto done;

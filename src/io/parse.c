@@ -397,39 +397,40 @@ static int read_layer(out_ctx *o, OGRLayerH layer)
     int64_t count = (int64_t)OGR_L_GetFeatureCount(layer, 1);
     rowpipe_put_layer(&o->b, OGR_L_GetName(layer), code, srs_name, vn2000, count, (uint32_t)nf, names, types);
     const char *values[ROWPIPE_MAX_FIELDS];
-    char *dates[ROWPIPE_MAX_FIELDS] = {0};
+    size_t offs[ROWPIPE_MAX_FIELDS];
+    buf text = BUF_INIT; /* the row's values, one after the other (GDAL reuses its own buffer) */
     buf wkb = BUF_INIT;
     OGR_L_ResetReading(layer);
     OGRFeatureH f;
     while (!o->failed && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+        buf_reset(&text);
         for (int i = 0; i < nf; i++) {
-            values[i] = NULL;
+            offs[i] = (size_t)-1;
             if (!OGR_F_IsFieldSetAndNotNull(f, i))
                 continue;
-            if (types[i] == OFTDate || types[i] == OFTDateTime) {
-                int y, m, d, hh, mi, tz;
-                float ss;
-                if (!dates[i])
-                    dates[i] = malloc(32);
-                if (OGR_F_GetFieldAsDateTimeEx(f, i, &y, &m, &d, &hh, &mi, &ss, &tz)) {
-                    if (types[i] == OFTDate || (hh == 0 && mi == 0 && ss == 0))
-                        snprintf(dates[i], 32, "%04d-%02d-%02d", y, m, d);
-                    else
-                        snprintf(dates[i], 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hh, mi, (int)ss);
-                    values[i] = dates[i];
-                    continue;
-                }
+            offs[i] = text.len;
+            int y, m, d, hh, mi, tz;
+            float ss;
+            if ((types[i] == OFTDate || types[i] == OFTDateTime) &&
+                OGR_F_GetFieldAsDateTimeEx(f, i, &y, &m, &d, &hh, &mi, &ss, &tz)) {
+                if (types[i] == OFTDate || (hh == 0 && mi == 0 && ss == 0))
+                    buf_appendf(&text, "%04d-%02d-%02d", y, m, d);
+                else
+                    buf_appendf(&text, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hh, mi, (int)ss);
+            } else {
+                buf_puts(&text, OGR_F_GetFieldAsString(f, i));
             }
-            values[i] = OGR_F_GetFieldAsString(f, i);
+            buf_putc(&text, 0);
         }
+        for (int i = 0; i < nf; i++)
+            values[i] = offs[i] == (size_t)-1 ? NULL : text.data + offs[i];
         feature_wkb(f, &wkb);
         rowpipe_put_feature(&o->b, (int64_t)OGR_F_GetFID(f), (uint32_t)nf, values,
                             (const unsigned char *)wkb.data, wkb.len);
         OGR_F_Destroy(f);
         flush(o, 0);
     }
-    for (int i = 0; i < nf; i++)
-        free(dates[i]);
+    buf_free(&text);
     buf_free(&wkb);
     if (CPLGetLastErrorType() == CE_Failure && !o->failed) {
         const char *m = CPLGetLastErrorMsg();
@@ -483,8 +484,6 @@ static int open_and_read(out_ctx *o, const char *path, const parse_options *opt,
     if (strcasecmp(ext, ".csv") == 0 || strcasecmp(ext, ".txt") == 0) {
         oo = CSLSetNameValue(oo, "EMPTY_STRING_AS_NULL", "YES");
         oo = CSLSetNameValue(oo, "AUTODETECT_TYPE", "NO");
-    } else if (strcasecmp(ext, ".xlsx") == 0) {
-        oo = CSLSetNameValue(oo, "HEADERS", "FORCE");
     } else if ((strcasecmp(ext, ".shp") == 0 || strcasecmp(ext, ".dbf") == 0) && opt->encoding) {
         oo = CSLSetNameValue(oo, "ENCODING", opt->encoding);
     }
@@ -546,6 +545,9 @@ int parse_file(const char *path, const parse_options *opt, parse_emit emit, void
     char why[600];
     int rc;
     parse_gdal_init();
+    /* A spreadsheet's first row names its columns, whatever their types (the XLSX driver otherwise
+     * guesses, and takes an all-text header for data). */
+    CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", "FORCE");
     if (parse_check_path(path, why, sizeof why) < 0)
         rc = fail(&o, 400, "%s", why);
     else
@@ -556,5 +558,6 @@ int parse_file(const char *path, const parse_options *opt, parse_emit emit, void
     }
     flush(&o, 1);
     buf_free(&o.b);
+    CPLSetThreadLocalConfigOption("OGR_XLSX_HEADERS", NULL);
     return rc == 0 && !o.failed ? 0 : -1;
 }

@@ -361,7 +361,8 @@ def test_step_table_is_the_servers(reg):
 @pytest.mark.parametrize("state", sorted(ALLOWED))
 def test_every_illegal_move_is_refused(reg, state):
     postal = state in ("filed", "refused_at_reception")
-    d = reg.receive("xray_declaration", "2026-05-04T08:00:00+07:00", channel="postal" if postal else "counter")
+    d = reg.receive("xray_declaration", "2026-05-04T08:00:00+07:00", channel="postal" if postal else "counter",
+                    facility_id=2)
     did = d["id"]
     if state == "result_recorded":
         reg.walk(did, TO_DRAFT + [APPROVE], "2026-05-05T08")
@@ -453,6 +454,8 @@ def test_results_new_renewed_amended(reg):
     assert r.headers["Location"].endswith("/collections/authorizations/items/%d" % lic1["id"])
     d = reg.get("/dossiers/%d" % n["id"]).json()
     assert d["step"] == "result_recorded" and d["national_status"] == 9 and d["authorization"]["id"] == lic1["id"]
+    assert d["links"]["result"] == "/dossiers/%d/result" % n["id"] and "extension_letter" not in d["links"]
+    assert reg.get(d["links"]["result"], "counter").json()["id"] == lic1["id"]
     problem(record(reg, n["id"], number="01/2026/GP-SKHCN-bis", issued="2026-01-08"), 409)
     # Renewal: 75% of the new-licence fee of the same devices; names what it renews.
     rn = reg.receive("xray_licence_renewal", "2026-02-02T08:00:00+07:00", facility_id=1, devices=[1, 2, 3])
@@ -818,6 +821,22 @@ def test_inspections_and_plan(reg):
                                                           "status": "approved"}, headers={"If-Match": '"v1"'})
     assert r.status_code == 200 and [i["facility_id"] for i in r.json()["items"]] == [2], r.text
     assert reg.get("/inspection-plans/2027", "planner").json()["status"] == "approved"
+    # The interval per practice is data an admin edits; the next inspection follows it.
+    xr = {p["key"]: p for p in reg.get("/practices", "viewer").json()["practices"]}["medical_xray"]
+    assert xr["inspection_interval_months"] == 36 and xr["failed_interval_months"] == 6
+    problem(reg.http.patch(reg.url + "/practices/medical_xray", headers=reg.h("licensing"),
+                           json={"inspection_interval_months": 24}, timeout=10), 403)
+    problem(reg.http.patch(reg.url + "/practices/medical_xray", headers=reg.h("admin"),
+                           json={"inspection_interval_months": 0, "colour": 1}, timeout=10), 422, "colour")
+    r = reg.http.patch(reg.url + "/practices/medical_xray", headers=reg.h("admin"),
+                       json={"inspection_interval_months": 24}, timeout=10)
+    assert r.status_code == 200 and r.json()["inspection_interval_months"] == 24, r.text
+    try:
+        assert reg.get("/collections/facilities/items/1", "inspector").json()["properties"][
+            "next_inspection_due"] == "2028-06-01"
+    finally:
+        reg.http.patch(reg.url + "/practices/medical_xray", headers=reg.h("admin"),
+                       json={"inspection_interval_months": 36}, timeout=10)
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -903,6 +922,40 @@ def test_register_statistics_by_class(stats_reg):
     assert viewer["visibility"] == "viewer" and "sources" not in viewer
     assert not [k for k in keys(viewer) if FORBIDDEN.search(k)], keys(viewer)
     assert viewer["devices"]["total"] == 6 and "authorizations" in viewer
+
+
+# --- fee schedules -------------------------------------------------------------------------------
+
+def test_fee_schedule_versions(reg):
+    """A new version of the X-ray fee schedule prices the dossiers received from its date only."""
+    r = reg.get("/fee-schedules/xray", "viewer")
+    assert r.status_code == 200, r.text
+    fees = {i["item"]: i["fee_vnd"] for i in r.json()["items"]}
+    assert fees == {"bone_densitometry": 3000000, "ct": 8000000, "dental": 2000000, "fluoroscopy": 5000000,
+                    "general": 3000000, "mammography": 2000000, "mobile": 2000000, "pet_ct": 16000000}
+    etag = r.headers["ETag"]
+    body = {"valid_from": "2026-06-01", "items": [{"item": "ct", "fee_vnd": 9000000},
+                                                  {"item": "general", "fee_vnd": 3500000}]}
+    r = reg.http.put(reg.url + "/fee-schedules/xray", headers=reg.h("admin"), json=body, timeout=30)
+    problem(r, 428, "If-Match")
+    problem(reg.put("/fee-schedules/xray", "licensing", body, etag), 403)
+    bad = {"valid_from": "1999-01-01", "items": [{"item": "ct", "fee_vnd": -1}]}
+    body_bad = problem(reg.put("/fee-schedules/xray", "admin", bad, etag), 422)
+    assert {e["field"] for e in body_bad["errors"]} == {"valid_from", "items[0]"}
+    r = reg.put("/fee-schedules/xray", "admin", body, etag)
+    assert r.status_code == 200, r.text
+    now = {i["item"]: i["fee_vnd"] for i in r.json()["items"]}
+    assert now["ct"] == 9000000 and now["general"] == 3500000 and now["dental"] is None
+    problem(reg.put("/fee-schedules/xray", "admin", body, etag), 412)
+    before = reg.receive("xray_licence_new", "2026-05-04T08:00:00+07:00", facility_id=1, devices=[1, 3])
+    after = reg.receive("xray_licence_new", "2026-06-02T08:00:00+07:00", facility_id=1, devices=[1, 3])
+    dental = reg.receive("xray_licence_new", "2026-06-02T08:00:00+07:00", facility_id=1, devices=[2])
+    assert before["fee_vnd"] == 11000000 and after["fee_vnd"] == 12500000
+    assert dental["fee_vnd"] is None and "does not price" in dental["fee_note"]
+    renewal = reg.receive("xray_licence_renewal", "2026-06-02T08:00:00+07:00", facility_id=1, devices=[1, 3])
+    assert renewal["fee_vnd"] == 9375000
+    old = reg.get("/fee-schedules/xray", "viewer", params={"at": "2026-05-31"}).json()
+    assert {i["item"]: i["fee_vnd"] for i in old["items"]}["ct"] == 8000000
 
 
 # --- the demo register ---------------------------------------------------------------------------

@@ -236,6 +236,25 @@ def test_without_summary_same_features(reg, base_url, http):
             "summary")
 
 
+def test_properties_selection(reg, props, base_url, http):
+    full = get(http, base_url, "/proximity", lon="106.7009", lat="10.7769", radius="1500", limit=10000)
+    some = get(http, base_url, "/proximity", lon="106.7009", lat="10.7769", radius="1500", limit=10000,
+               properties="name,nuclide,status")
+    none = get(http, base_url, "/proximity", lon="106.7009", lat="10.7769", radius="1500", limit=10000, properties="")
+    assert [f["id"] for f in some["features"]] == [f["id"] for f in full["features"]] == \
+        [f["id"] for f in none["features"]]
+    for a, b, c in zip(full["features"], some["features"], none["features"]):
+        want = {k: v for k, v in a["properties"].items()
+                if k in ("name", "nuclide", "status", "layer", "distance_m", "bearing_deg")}
+        assert b["properties"] == want
+        assert c["properties"] == {k: a["properties"][k] for k in ("layer", "distance_m", "bearing_deg")}
+        assert a["geometry"] == b["geometry"] == c["geometry"]
+    near = get(http, base_url, "/nearest", lon="106.7009", lat="10.7769", k=20, properties="")
+    check_features(near["features"], reg.measure(106.7009, 10.7769)[:20])
+    problem(http.get(base_url + "/proximity", params=dict(lon=106.7, lat=10.7, radius=10, properties="colour")),
+            400, "properties", "colour", "nuclide")
+
+
 def test_feature_properties_are_the_collections(reg, props, base_url, http):
     doc = get(http, base_url, "/proximity", lon="106.7009", lat="10.7769", radius="1500", limit=10000)
     assert doc["features"]

@@ -14,6 +14,7 @@ a hit (X-Tile-Cache header and /metrics). The date is read by the server from a 
     RADMAP_BIN=build/radmap /usr/bin/python3 -m pytest -q tests/api/test_tiles.py
 """
 import concurrent.futures
+import datetime
 import gzip
 import math
 import os
@@ -316,7 +317,12 @@ def pristine(workdir):
     run_radmap("init", path, "--demo")
     boundaries = os.path.exists(WORLD_ATLAS)
     if boundaries:
-        run_radmap("import", path, WORLD_ATLAS, "--layer", "boundaries", "--set", "level=country")
+        p = run_radmap("import", path, WORLD_ATLAS, "--layer", "boundaries", "--set", "level=country", check=False)
+        if p.returncode != 0 and "--skip-invalid" in p.stdout + p.stderr:
+            # world-atlas holds a country without geometry; test_boundaries_import_as_documented says so
+            p = run_radmap("import", path, WORLD_ATLAS, "--layer", "boundaries", "--set", "level=country",
+                           "--skip-invalid")
+        assert p.returncode == 0, p.stdout + p.stderr
     c = sqlite3.connect(path)
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
@@ -639,14 +645,16 @@ def test_clusters_devices_sum(ro, http, tmp_path):
     assert total == len(ro["device"])
 
 
-def test_no_cluster_at_cluster_zoom_and_empty_neighbour(ro, http, tmp_path):
-    z = CLUSTER_MAXZOOM - 1
-    x, y = densest(ro["facility"].values(), z)[0]
-    feats = features_of(http, ro["srv"], str(tmp_path), "facilities", z, x, y)["facilities"]
-    assert any(f["props"].get("cluster") for f in feats)
-    # a clustered tile never shows a point it does not own, even one in its buffer
-    for f in feats:
-        assert 0 <= f["x"] <= EXTENT and 0 <= f["y"] <= EXTENT
+def test_cluster_maxzoom_is_the_first_unclustered_zoom(ro, http, tmp_path):
+    """Clusters below --cluster-maxzoom (default 12), points from it on; a clustered tile shows only
+    what it owns, nothing from its buffer."""
+    for z, clustered in ((CLUSTER_MAXZOOM - 1, True), (CLUSTER_MAXZOOM, False)):
+        x, y = densest(ro["facility"].values(), z)[0]
+        feats = features_of(http, ro["srv"], str(tmp_path), "facilities", z, x, y)["facilities"]
+        assert any(f["props"].get("cluster") for f in feats) == clustered, z
+        if clustered:
+            for f in feats:
+                assert 0 <= f["x"] <= EXTENT and 0 <= f["y"] <= EXTENT
 
 
 def test_comma_list_of_layers(ro, http, tmp_path):
@@ -731,9 +739,8 @@ def test_etag_and_304(ro, http):
 
 
 def days(iso):
-    y, m, d = map(int, iso.split("-"))
-    import datetime
-    return (datetime.date(y, m, d) - datetime.date(1970, 1, 1)).days
+    """Day number of an ISO date, as the ETag carries it."""
+    return (datetime.date.fromisoformat(iso) - datetime.date(1970, 1, 1)).days
 
 
 @pytest.mark.parametrize("cached", [False, True])
@@ -872,6 +879,18 @@ def test_tilejson_public_url(pristine, workdir, tile_servers, http):
 
 # --- boundaries ------------------------------------------------------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="since the importer refuses a whole file for one invalid row, the documented "
+                   "import (and `make demo`) exits 1: world-atlas row 167 has no geometry")
+def test_boundaries_import_as_documented(workdir):
+    """The boundaries import of the issue and of `make demo` works on the world-atlas file as shipped."""
+    if not os.path.exists(WORLD_ATLAS):
+        pytest.skip("world-atlas is not installed (scripts/install-deps.sh --web)")
+    path = os.path.join(workdir, "tiles-import.db")
+    run_radmap("init", path)
+    p = run_radmap("import", path, WORLD_ATLAS, "--layer", "boundaries", "--set", "level=country", check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 @pytest.mark.parametrize("z,lon,lat", [(2, 106.7, 10.8), (4, 106.7, 10.8), (6, 106.7, 10.8), (8, 106.7, 10.8),
                                        (10, 106.75, 10.45), (5, 105.5, 21.0), (3, 10.0, 50.0)])
 def test_boundary_polygons_valid_and_clipped(ro, http, tmp_path, z, lon, lat):
@@ -916,7 +935,7 @@ def test_boundary_polygons_valid_and_clipped(ro, http, tmp_path, z, lon, lat):
         assert "Vietnam" in names or "Viet Nam" in names, names
 
 
-def test_boundary_tile_is_exterior_clipped_square(ro, http, tmp_path):
+def test_boundary_tile_inside_a_country_is_the_buffered_square(ro, http, tmp_path):
     """A tile deep inside a country: the country's polygon is the buffered tile square."""
     if not ro["srv"].boundaries:
         pytest.skip("world-atlas is not installed (scripts/install-deps.sh --web): no boundaries to check")

@@ -12,15 +12,16 @@
 #
 # The queries, on both sides, for each point of the list (BENCH_POINTS positions of sources, each
 # moved 300 m north-east, so that queries land where the sources are):
-#   radius  radmap: GET /proximity?lon=&lat=&radius=5000&layers=sources&limit=100
-#                   (the 100 nearest as GeoJSON with every property, plus numberMatched and the
-#                   summary over every match: counts by category, activity per nuclide), and the
-#                   same with &summary=false (features and numberMatched only, which PostGIS's
-#                   query also stops at: the summary needs every matching row read)
-#           PostGIS: SELECT id, ST_Distance(geog, p) d FROM src WHERE ST_DWithin(geog, p, 5000)
+#   radius  PostGIS: SELECT id, ST_Distance(geog, p) d FROM src WHERE ST_DWithin(geog, p, 5000)
 #                   ORDER BY d LIMIT 100
-#   nearest radmap: GET /nearest?lon=&lat=&k=10&layers=sources
-#           PostGIS: SELECT id, ST_Distance(geog, p) FROM src ORDER BY geog <-> p LIMIT 10
+#           radmap, the same answer (ids and distances of the 100 nearest, and how many match):
+#                   GET /proximity?lon=&lat=&radius=5000&layers=sources&limit=100&summary=false&properties=
+#           radmap, its full answer (every property of the 100, and the summary over every match:
+#                   counts by category, activity per nuclide, highest category):
+#                   GET /proximity?lon=&lat=&radius=5000&layers=sources&limit=100
+#   nearest PostGIS: SELECT id, ST_Distance(geog, p) FROM src ORDER BY geog <-> p LIMIT 10
+#           radmap: GET /nearest?lon=&lat=&k=10&layers=sources&properties= (ids and distances), and
+#                   with every property (no properties=)
 # Before timing, both sides answer a sample of the points and their answers are compared (the same
 # matches for the radius query; the same ten for nearest).
 #
@@ -151,10 +152,11 @@ auth="Authorization: Bearer $token"
 lua_paths() { # $1 = lua file, $2 = printf format of a path from lon lat
     { echo "paths = {"; while read -r lon lat; do printf "  \"$2\",\n" "$lon" "$lat"; done <"$tmp/points.txt"; echo "}"; } >"$1"
 }
-lua_paths "$tmp/radius_paths.lua" "/proximity?lon=%s&lat=%s&radius=$radius&layers=sources&limit=$limit"
-lua_paths "$tmp/features_paths.lua" "/proximity?lon=%s&lat=%s&radius=$radius&layers=sources&limit=$limit&summary=false"
-lua_paths "$tmp/nearest_paths.lua" "/nearest?lon=%s&lat=%s&k=$k&layers=sources"
-for q in radius features nearest; do
+lua_paths "$tmp/radius_paths.lua" "/proximity?lon=%s&lat=%s&radius=$radius&layers=sources&limit=$limit&summary=false&properties="
+lua_paths "$tmp/radiusfull_paths.lua" "/proximity?lon=%s&lat=%s&radius=$radius&layers=sources&limit=$limit"
+lua_paths "$tmp/nearest_paths.lua" "/nearest?lon=%s&lat=%s&k=$k&layers=sources&properties="
+lua_paths "$tmp/nearestfull_paths.lua" "/nearest?lon=%s&lat=%s&k=$k&layers=sources"
+for q in radius radiusfull nearest nearestfull; do
     cat >"$tmp/$q.lua" <<EOF
 dofile("$tmp/${q}_paths.lua")
 local i = 0
@@ -200,8 +202,9 @@ run_wrk() { # $1 = name
     [ "$bad" = 0 ] || { cat "$tmp/wrk_$1.txt" >&2; die "radmap: $bad failed requests in the $1 run"; }
 }
 run_wrk radius
-run_wrk features
+run_wrk radiusfull
 run_wrk nearest
+run_wrk nearestfull
 rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")
 kill -TERM "$server_pid"
 wait "$server_pid" 2>/dev/null || true
@@ -260,7 +263,8 @@ agree_radius=0
 agree_nearest=0
 for i in $(seq 1 "$npoints"); do
     cnt=$(psql_q -At -c "SELECT count(*) FROM bench_pt p, src s WHERE p.i = $i AND ST_DWithin(s.geog, p.g, $radius)")
-    ids=$(psql_q -At -c "SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (SELECT s.id, ST_Distance(s.geog, p.g, true) d FROM bench_pt p CROSS JOIN LATERAL (SELECT id, geog FROM src ORDER BY geog <-> p.g LIMIT $k) s WHERE p.i = $i) x")
+    # <-> orders geography by sphere distance: re-rank 100 of them on the spheroid before comparing
+    ids=$(psql_q -At -c "SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (SELECT id, d FROM (SELECT s.id, ST_Distance(s.geog, p.g, true) d FROM bench_pt p CROSS JOIN LATERAL (SELECT id, geog FROM src ORDER BY geog <-> p.g LIMIT 100) s WHERE p.i = $i) y ORDER BY d, id LIMIT $k) x")
     if [ "$i" -le 20 ]; then
         [ "$cnt" = "${matched[$((i - 1))]}" ] && agree_radius=$((agree_radius + 1)) ||
             say "point $i: radius matches differ: radmap ${matched[$((i - 1))]}, PostGIS $cnt"
@@ -290,9 +294,10 @@ run_pgbench() { # $1 = name
 }
 run_pgbench radius
 run_pgbench nearest
-res[pg_features_rps]=${res[pg_radius_rps]}
-res[pg_features_p50]=${res[pg_radius_p50]}
-res[pg_features_p99]=${res[pg_radius_p99]}
+for m in rps p50 p99; do
+    res[pg_radiusfull_$m]=${res[pg_radius_$m]}
+    res[pg_nearestfull_$m]=${res[pg_nearest_$m]}
+done
 
 # --- the table -------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
@@ -301,19 +306,20 @@ printf '\nradmap proximity bench: %s sources (%s; %s MiB), %s points, %s s per r
 printf 'PostGIS side: PostgreSQL %s, geography GiST index; same sources, same points\n' "$pg_version"
 printf 'answers compared on 20 points: radius match counts agree %s/20, nearest 10 ids agree %s/20\n\n' \
     "$agree_radius" "$agree_nearest"
-printf '%-34s %12s %12s %10s\n' "query" "radmap" "PostGIS" "radmap/PG"
-printf '%-34s %12s %12s %10s\n' "----------------------------------" "------------" "------------" "----------"
-for q in radius features nearest; do
+printf '%-44s %12s %12s %10s\n' "query" "radmap" "PostGIS" "radmap/PG"
+printf '%-44s %12s %12s %10s\n' "--------------------------------------------" "------------" "------------" "----------"
+for q in radius radiusfull nearest nearestfull; do
     case $q in
-        radius) label="radius 5 km + summary" ;;
-        features) label="radius 5 km, features" ;;
-        *) label="nearest k=10" ;;
+        radius) label="radius 5 km (ids, distances)" ;;
+        radiusfull) label="radius 5 km (full answer)" ;;
+        nearest) label="nearest k=10 (ids, distances)" ;;
+        *) label="nearest k=10 (full answer)" ;;
     esac
-    printf '%-34s %12s %12s %10s\n' "$label: requests/s" "${res[radmap_${q}_rps]}" "${res[pg_${q}_rps]}" \
+    printf '%-44s %12s %12s %10s\n' "$label: requests/s" "${res[radmap_${q}_rps]}" "${res[pg_${q}_rps]}" \
         "$(ratio "${res[radmap_${q}_rps]}" "${res[pg_${q}_rps]}")"
-    printf '%-34s %12s %12s %10s\n' "$label: p50 ms" "${res[radmap_${q}_p50]}" "${res[pg_${q}_p50]}" \
+    printf '%-44s %12s %12s %10s\n' "$label: p50 ms" "${res[radmap_${q}_p50]}" "${res[pg_${q}_p50]}" \
         "$(ratio "${res[pg_${q}_p50]}" "${res[radmap_${q}_p50]}")"
-    printf '%-34s %12s %12s %10s\n' "$label: p99 ms" "${res[radmap_${q}_p99]}" "${res[pg_${q}_p99]}" \
+    printf '%-44s %12s %12s %10s\n' "$label: p99 ms" "${res[radmap_${q}_p99]}" "${res[pg_${q}_p99]}" \
         "$(ratio "${res[pg_${q}_p99]}" "${res[radmap_${q}_p99]}")"
 done
 printf '\n(latency ratios are PostGIS / radmap: above 1 means radmap is faster; radmap peak RSS %s MiB)\n' \

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char ch = b.data[i];
             char dec;
             if (ch == '%') {
-                if (i + 2 >= b.len + 0 || hexval(b.data[i + 1]) < 0 || hexval(b.data[i + 2]) < 0)
+                if (i + 2 >= b.len || hexval(b.data[i + 1]) < 0 || hexval(b.data[i + 2]) < 0)
                     abort();
                 dec = (char)(hexval(b.data[i + 1]) * 16 + hexval(b.data[i + 2]));
                 i += 2;
