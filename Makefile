@@ -59,17 +59,10 @@ test-sanitize: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --output-on-failure -j 2 --timeout 900
 
-# The unit tests under valgrind: every invalid access and every leak of radmap's own is an error
-# (tests/valgrind.supp: what the libraries keep for the life of the process).
+# The unit tests under valgrind (scripts/valgrind-unit.sh): every invalid access and every leak
+# of radmap's own is an error (tests/valgrind.supp: what the libraries keep for the process's life).
 test-valgrind: build
-	@cd $(BUILD) && for t in tests/test_*; do \
-	  [ -x "$$t" ] || continue; \
-	  RADMAP_SOURCE_DIR=$(CURDIR) valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
-	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 \
-	    --suppressions=$(CURDIR)/tests/valgrind.supp "$$t" >/dev/null 2>$$t.valgrind.log \
-	    && echo "valgrind: $$t ok" \
-	    || { echo "valgrind: $$t FAILED:"; cat $$t.valgrind.log; exit 1; }; \
-	done
+	@scripts/valgrind-unit.sh $(BUILD) $(JOBS)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run FUZZ_SECONDS.
 fuzz-smoke:

@@ -33,7 +33,7 @@ for src in tests/fuzz/fuzz_*.c; do
   mkdir -p "$work/$name"
   dirs=("$work/$name")
   [ -d "$seeds" ] && dirs+=("$seeds")
-  echo "== $target: ${seconds}s from $(ls "${dirs[@]}" 2>/dev/null | wc -l) inputs"
+  echo "== $target: ${seconds}s from $(find "${dirs[@]}" -type f | wc -l) inputs"
   if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
        -artifact_prefix="$artifacts/$target-" "${dirs[@]}" > "$work/$target.log" 2>&1; then
     grep -E "stat::(number_of_executed_units|average_exec_per_sec|new_units_added)" "$work/$target.log" | tr '\n' ' '

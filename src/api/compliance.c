@@ -25,43 +25,7 @@
 #include "core/date.h"
 #include "db/compliance.h"
 
-typedef struct finding {
-    int64_t id, inspection_id;
-    char *kind, *document_kind, *severity, *description, *due, *closed_on, *date;
-    int64_t subject_id, record_id;
-    bool used;
-} finding;
-
-typedef struct item {
-    int seq, section;
-    char kind[32];
-    char subject_type[12];
-    int64_t subject_id;
-    char document_kind[48];
-    int64_t record_id;
-    char *label, *detail;
-    char due[11];
-    cr_status status;
-    char *device;      /* devices: manufacturer, model and serial number */
-    /* people */
-    char *person_name, *person_roles;
-    bool safety_officer;
-    unsigned dose_flags;
-} item;
-
-typedef struct summary {
-    item *items;
-    size_t n, cap;
-    finding *findings;
-    size_t nf;
-    int window;
-    int32_t today;
-    bool persons;
-} summary;
-
-static const struct {
-    const char *key, *vi, *en;
-} sections[] = {
+const cmp_section cmp_sections[4] = {
     {"devices", "Thiết bị bức xạ: khai báo, kiểm định, phòng đặt thiết bị", "Devices: declaration, QC test, room"},
     {"rooms", "Phòng đặt thiết bị: che chắn, kiểm xạ", "Rooms: shielding, area survey"},
     {"people", "Người phụ trách an toàn và nhân viên bức xạ", "Safety officer and radiation workers"},
@@ -74,23 +38,23 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return s ? strdup((const char *)s) : NULL;
 }
 
-static item *add_item(summary *s)
+static cmp_item *add_item(cmp_summary *s)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 64;
-        item *x = realloc(s->items, s->cap * sizeof *x);
+        cmp_item *x = realloc(s->items, s->cap * sizeof *x);
         if (!x)
             abort();
         s->items = x;
     }
-    item *it = &s->items[s->n++];
+    cmp_item *it = &s->items[s->n++];
     memset(it, 0, sizeof *it);
     return it;
 }
 
 /* Read one view's rows (columns: seq, kind, subject_id, document_kind, record_id, label, due, state,
  * detail[, person name, roles, safety officer]) into s. */
-static int read_items(summary *s, db_conn *db, const char *sql, int section, const char *subject_type, int64_t fac,
+static int read_items(cmp_summary *s, db_conn *db, const char *sql, int section, const char *subject_type, int64_t fac,
                       rm_error *err)
 {
     sqlite3_stmt *st = db_stmt(db, sql, err);
@@ -113,7 +77,7 @@ static int read_items(summary *s, db_conn *db, const char *sql, int section, con
                 dup = s->items[i].section == 2 && s->items[i].subject_id == subject && strcmp(s->items[i].kind, kind) == 0;
         if (dup)
             continue;
-        item *it = add_item(s);
+        cmp_item *it = add_item(s);
         it->seq = sqlite3_column_int(st, 0);
         it->section = section;
         snprintf(it->kind, sizeof it->kind, "%s", kind);
@@ -143,7 +107,7 @@ static int read_items(summary *s, db_conn *db, const char *sql, int section, con
     return r == SQLITE_DONE ? 0 : db_error(db, err, 500, "reading the checklist");
 }
 
-static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
+static int load_summary(cmp_summary *s, db_conn *db, int64_t fac, rm_error *err)
 {
     s->window = (int)cmp_setting(db, "due_window_days", 60);
     if (read_items(s, db, "SELECT i.seq, i.kind, i.device_id, NULL, i.record_id, i.label, i.due, i.state, i.detail, "
@@ -164,7 +128,7 @@ static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
     date_format(s->today, day);
     sqlite3_bind_int64(st, 1, fac);
     sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-    item *so = add_item(s);
+    cmp_item *so = add_item(s);
     so->seq = 50;
     so->section = 2;
     snprintf(so->kind, sizeof so->kind, "safety_officer");
@@ -206,7 +170,7 @@ static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
     if (compliance_dose_rules_load(db, &rules, err) < 0)
         return -1;
     for (size_t i = 0; i < s->n; i++) {
-        item *it = &s->items[i];
+        cmp_item *it = &s->items[i];
         if (strcmp(it->kind, "dose_monitoring") != 0)
             continue;
         compliance_history h;
@@ -236,12 +200,12 @@ static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (s->nf == cap) {
             cap = cap ? 2 * cap : 16;
-            finding *x = realloc(s->findings, cap * sizeof *x);
+            cmp_finding *x = realloc(s->findings, cap * sizeof *x);
             if (!x)
                 abort();
             s->findings = x;
         }
-        finding *f = &s->findings[s->nf++];
+        cmp_finding *f = &s->findings[s->nf++];
         memset(f, 0, sizeof *f);
         f->id = sqlite3_column_int64(st, 0);
         f->inspection_id = sqlite3_column_int64(st, 1);
@@ -259,7 +223,7 @@ static int load_summary(summary *s, db_conn *db, int64_t fac, rm_error *err)
     return 0;
 }
 
-static void summary_free(summary *s)
+static void summary_free(cmp_summary *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         free(s->items[i].label);
@@ -270,7 +234,7 @@ static void summary_free(summary *s)
     }
     free(s->items);
     for (size_t i = 0; i < s->nf; i++) {
-        finding *f = &s->findings[i];
+        cmp_finding *f = &s->findings[i];
         free(f->kind);
         free(f->document_kind);
         free(f->severity);
@@ -286,7 +250,7 @@ static void summary_free(summary *s)
  * officers before workers, then by name; otherwise by subject; then the item's seq. */
 static int item_cmp(const void *pa, const void *pb)
 {
-    const item *a = pa, *b = pb;
+    const cmp_item *a = pa, *b = pb;
     if (a->section != b->section)
         return a->section - b->section;
     if (a->section == 2) {
@@ -304,16 +268,7 @@ static int item_cmp(const void *pa, const void *pb)
     return a->seq - b->seq;
 }
 
-static bool finding_matches(const finding *f, const item *it)
-{
-    if (strcmp(f->kind, it->kind) != 0)
-        return false;
-    if (strcmp(it->kind, "document") == 0)
-        return f->document_kind && strcmp(f->document_kind, it->document_kind) == 0;
-    return f->subject_id == it->subject_id;
-}
-
-static void write_finding(json_writer *w, const finding *f)
+static void write_finding(json_writer *w, const cmp_finding *f)
 {
     json_obj_begin(w);
     json_kv_int(w, "id", f->id);
@@ -344,15 +299,7 @@ static void write_dose_flags(json_writer *w, unsigned flags)
     json_arr_end(w);
 }
 
-/* Facility header: code, name, address, licence, last inspection (JSON members). */
-typedef struct header {
-    char *code, *name, *address, *ward, *status, *organization, *practices;
-    char *licence_number, *licence_issued, *licence_expires, *licence_status;
-    char *inspection_date, *inspection_result;
-    int64_t inspection_id;
-} header;
-
-static int load_header(db_conn *db, int64_t fac, header *h, rm_error *err)
+static int load_header(db_conn *db, int64_t fac, cmp_header *h, rm_error *err)
 {
     memset(h, 0, sizeof *h);
     sqlite3_stmt *st = db_stmt(db, "SELECT f.code, f.name, f.address, f.ward, f.status, o.name, (SELECT "
@@ -402,7 +349,7 @@ static int load_header(db_conn *db, int64_t fac, header *h, rm_error *err)
     return found;
 }
 
-static void header_free(header *h)
+static void header_free(cmp_header *h)
 {
     char **all[] = {&h->code, &h->name, &h->address, &h->ward, &h->status, &h->organization, &h->practices,
                     &h->licence_number, &h->licence_issued, &h->licence_expires, &h->licence_status,
@@ -411,7 +358,7 @@ static void header_free(header *h)
         free(*all[i]);
 }
 
-static void write_json(json_writer *w, const summary *s, const header *h, int64_t fac, cr_status overall)
+static void write_json(json_writer *w, const cmp_summary *s, const cmp_header *h, int64_t fac, cr_status overall)
 {
     char day[11];
     date_format(s->today, day);
@@ -465,13 +412,13 @@ static void write_json(json_writer *w, const summary *s, const header *h, int64_
     json_arr_begin(w);
     for (int sec = 0; sec < 4; sec++) {
         json_obj_begin(w);
-        json_kv_str(w, "key", sections[sec].key);
-        json_kv_str(w, "title_vi", sections[sec].vi);
-        json_kv_str(w, "title_en", sections[sec].en);
+        json_kv_str(w, "key", cmp_sections[sec].key);
+        json_kv_str(w, "title_vi", cmp_sections[sec].vi);
+        json_kv_str(w, "title_en", cmp_sections[sec].en);
         json_key(w, "items");
         json_arr_begin(w);
         for (size_t i = 0; i < s->n; i++) {
-            const item *it = &s->items[i];
+            const cmp_item *it = &s->items[i];
             if (it->section != sec)
                 continue;
             json_obj_begin(w);
@@ -505,7 +452,7 @@ static void write_json(json_writer *w, const summary *s, const header *h, int64_
             json_key(w, "findings");
             json_arr_begin(w);
             for (size_t k = 0; k < s->nf; k++)
-                if (finding_matches(&s->findings[k], it))
+                if (cmp_finding_matches(&s->findings[k], it))
                     write_finding(w, &s->findings[k]);
             json_arr_end(w);
             json_obj_end(w);
@@ -523,181 +470,6 @@ static void write_json(json_writer *w, const summary *s, const header *h, int64_
     json_obj_end(w);
 }
 
-/* ---- HTML: the printable checklist ----------------------------------------------------------------- */
-
-static const char *status_vi(cr_status st)
-{
-    switch (st) {
-    case CR_OK: return "Đạt";
-    case CR_DUE: return "Sắp đến hạn";
-    case CR_OVERDUE: return "Quá hạn";
-    case CR_MISSING: return "Thiếu";
-    }
-    return "";
-}
-
-static void h(buf *b, const char *s) { cmp_html_escape(b, s ? s : ""); }
-
-static void write_html(buf *b, const summary *s, const header *hd, int64_t fac, cr_status overall)
-{
-    char day[11];
-    date_format(s->today, day);
-    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
-                "<title>Phiếu kiểm tra an toàn bức xạ - ");
-    h(b, hd->code);
-    buf_puts(b, "</title><style>"
-                "body{font:11pt/1.35 'Times New Roman',serif;margin:1.5cm;color:#000}"
-                "h1{font-size:15pt;text-align:center;margin:0 0 .2em}"
-                "h2{font-size:12pt;margin:1.2em 0 .3em;border-bottom:1px solid #000}"
-                ".sub{text-align:center;font-style:italic;margin-bottom:1em}"
-                "table{border-collapse:collapse;width:100%}th,td{border:1px solid #000;padding:3px 5px;"
-                "vertical-align:top;text-align:left}th{background:#eee}"
-                "td.n{width:2.2em;text-align:right}td.box{width:7em;white-space:nowrap}td.note{width:18%}"
-                "td.due{white-space:nowrap}"
-                ".st{font-weight:bold}.ok{color:#075e00}.due{color:#8a5a00}.overdue,.missing{color:#a00000}"
-                ".meta td{border:none;padding:1px 6px}.f{font-size:9.5pt;color:#333}"
-                ".sign{margin-top:2em;display:flex;justify-content:space-between}.sign div{width:45%;"
-                "text-align:center}"
-                "@media print{body{margin:1cm}h2{break-after:avoid}tr{break-inside:avoid}}"
-                "</style></head><body>\n");
-    buf_puts(b, "<h1>PHIẾU KIỂM TRA AN TOÀN BỨC XẠ - X-QUANG</h1><div class=\"sub\">Inspection checklist: X-ray "
-                "compliance and radiation workers</div>\n<table class=\"meta\">");
-    static const char *const labels[] = {"Cơ sở / Facility", "Mã / Code", "Tổ chức / Licensee", "Địa chỉ / Address",
-                                         "Công việc bức xạ / Practices"};
-    const char *values[] = {hd->name, hd->code, hd->organization, hd->address, hd->practices};
-    for (int i = 0; i < 5; i++) {
-        buf_puts(b, "<tr><td>");
-        h(b, labels[i]);
-        buf_puts(b, ":</td><td>");
-        h(b, values[i]);
-        if (i == 3 && hd->ward) {
-            buf_puts(b, ", ");
-            h(b, hd->ward);
-        }
-        buf_puts(b, "</td></tr>");
-    }
-    buf_puts(b, "<tr><td>Giấy phép / Licence:</td><td>");
-    if (hd->licence_number) {
-        h(b, hd->licence_number);
-        buf_puts(b, ", cấp ngày ");
-        h(b, hd->licence_issued);
-        if (hd->licence_expires) {
-            buf_puts(b, ", hiệu lực đến ");
-            h(b, hd->licence_expires);
-        }
-        buf_puts(b, " (");
-        h(b, hd->licence_status);
-        buf_puts(b, ")");
-    } else {
-        buf_puts(b, "không có trong sổ đăng ký / none on the register");
-    }
-    buf_puts(b, "</td></tr><tr><td>Lần kiểm tra trước / Last inspection:</td><td>");
-    if (hd->inspection_date) {
-        h(b, hd->inspection_date);
-        if (hd->inspection_result) {
-            buf_puts(b, " (");
-            h(b, hd->inspection_result);
-            buf_puts(b, ")");
-        }
-    } else {
-        buf_puts(b, "chưa có / none");
-    }
-    buf_appendf(b, "</td></tr><tr><td>Ngày lập phiếu / Date:</td><td>%s</td></tr>", day);
-    if (hd->status && strcmp(hd->status, "operating") == 0)
-        buf_appendf(b, "<tr><td>Tình trạng chung / Overall:</td><td class=\"st %s\">%s (%s)</td></tr></table>\n",
-                    cr_status_key(overall), status_vi(overall), cr_status_key(overall));
-    else
-        buf_puts(b, "<tr><td>Tình trạng chung / Overall:</td><td>cơ sở không hoạt động: không áp dụng / not "
-                    "operating: not checked</td></tr></table>\n");
-    int n = 0;
-    for (int sec = 0; sec < 4; sec++) {
-        buf_appendf(b, "<h2>%d. %s <span class=\"f\">/ %s</span></h2>\n", sec + 1, sections[sec].vi, sections[sec].en);
-        buf_puts(b, "<table><tr><th>#</th><th>Nội dung kiểm tra / Item</th><th>Hồ sơ / Record</th>"
-                    "<th>Hạn / Due</th><th>Sổ đăng ký / Register</th><th>Kết quả / Result</th>"
-                    "<th>Ghi chú / Notes</th></tr>\n");
-        bool any = false;
-        for (size_t i = 0; i < s->n; i++) {
-            const item *it = &s->items[i];
-            if (it->section != sec)
-                continue;
-            any = true;
-            buf_appendf(b, "<tr><td class=\"n\">%d</td><td>", ++n);
-            h(b, it->label);
-            if (it->device) {
-                buf_puts(b, "<br><span class=\"f\">");
-                h(b, it->device);
-                buf_puts(b, "</span>");
-            }
-            if (strcmp(it->subject_type, "person") == 0) {
-                buf_puts(b, "<br><b>");
-                if (it->person_name)
-                    h(b, it->person_name);
-                else
-                    buf_appendf(b, "person %lld", (long long)it->subject_id);
-                buf_puts(b, "</b>");
-            }
-            if (it->person_roles && strstr(it->person_roles, "safety_officer"))
-                buf_puts(b, " <span class=\"f\">(phụ trách an toàn)</span>");
-            buf_puts(b, "</td><td>");
-            h(b, it->detail);
-            if (it->dose_flags) {
-                buf_puts(b, "<br><b>");
-                if (it->dose_flags & CR_FLAG_INVESTIGATION)
-                    buf_puts(b, "Vượt mức điều tra / above investigation level. ");
-                if (it->dose_flags & CR_FLAG_YEAR_LIMIT)
-                    buf_puts(b, "Vượt giới hạn liều năm / above the year limit. ");
-                if (it->dose_flags & CR_FLAG_FIVE_YEAR)
-                    buf_puts(b, "Vượt giới hạn 5 năm / above the 5-year limit.");
-                buf_puts(b, "</b>");
-            }
-            for (size_t k = 0; k < s->nf; k++) {
-                if (!finding_matches(&s->findings[k], it))
-                    continue;
-                buf_puts(b, "<div class=\"f\">Phát hiện / Finding ");
-                h(b, s->findings[k].date);
-                buf_puts(b, ": ");
-                h(b, s->findings[k].description);
-                if (s->findings[k].closed_on) {
-                    buf_puts(b, " (đã khắc phục ");
-                    h(b, s->findings[k].closed_on);
-                    buf_puts(b, ")");
-                } else if (s->findings[k].due) {
-                    buf_puts(b, " (hạn khắc phục ");
-                    h(b, s->findings[k].due);
-                    buf_puts(b, ")");
-                }
-                buf_puts(b, "</div>");
-            }
-            buf_puts(b, "</td><td class=\"due\">");
-            h(b, it->due);
-            buf_appendf(b, "</td><td class=\"st %s\">%s</td><td class=\"box\">&#9744; Đạt<br>&#9744; Không đạt</td>"
-                           "<td class=\"note\"></td></tr>\n", cr_status_key(it->status), status_vi(it->status));
-        }
-        if (!any)
-            buf_puts(b, "<tr><td colspan=\"7\"><i>Không có mục nào / nothing to check</i></td></tr>\n");
-        buf_puts(b, "</table>\n");
-    }
-    bool other = false;
-    for (size_t k = 0; k < s->nf; k++)
-        if (!s->findings[k].used)
-            other = true;
-    if (other) {
-        buf_puts(b, "<h2>Phát hiện khác / Other findings</h2><ul>");
-        for (size_t k = 0; k < s->nf; k++) {
-            if (s->findings[k].used)
-                continue;
-            buf_puts(b, "<li>");
-            h(b, s->findings[k].date);
-            buf_puts(b, ": ");
-            h(b, s->findings[k].description);
-            buf_puts(b, "</li>");
-        }
-        buf_puts(b, "</ul>\n");
-    }
-    buf_puts(b, "<div class=\"sign\"><div>ĐẠI DIỆN CƠ SỞ<br><i>Facility representative</i></div>"
-                "<div>ĐOÀN KIỂM TRA<br><i>Inspectors</i></div></div>\n</body></html>\n");
-}
-
 int api_facility_compliance(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {"f", NULL};
@@ -709,13 +481,13 @@ int api_facility_compliance(http_request *req, rm_error *err)
     db_conn *db = http_thread_db(req, err);
     if (!db)
         return -1;
-    header hd;
+    cmp_header hd;
     int found = fac ? load_header(db, fac, &hd, err) : 0;
     if (found < 0)
         return -1;
     if (!found)
         return rm_error_set(err, 404, "Not Found", "no facility %.40s", req->path_params[0]);
-    summary s = {.today = date_today(), .persons = cmp_may_see_persons(req)};
+    cmp_summary s = {.today = date_today(), .persons = cmp_may_see_persons(req)};
     int rc = -1;
     if (s.persons && cmp_persons_read_check(req, err) < 0)
         goto cleanup;
@@ -739,9 +511,9 @@ int api_facility_compliance(http_request *req, rm_error *err)
         overall = cr_worst(overall, s.items[i].status);
     for (size_t k = 0; k < s.nf; k++)
         for (size_t i = 0; i < s.n && !s.findings[k].used; i++)
-            s.findings[k].used = finding_matches(&s.findings[k], &s.items[i]);
+            s.findings[k].used = cmp_finding_matches(&s.findings[k], &s.items[i]);
     if (html) {
-        write_html(&req->out, &s, &hd, fac, overall);
+        cmp_checklist_html(&req->out, &s, &hd, overall);
         http_set_header(req, "Content-Security-Policy",
                         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
     } else {

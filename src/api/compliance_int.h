@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "api/edit_int.h"
+#include "core/compliance_rules.h"
 #include "core/json.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -126,6 +127,69 @@ void cmp_html_escape(buf *b, const char *s);
 
 extern const cres_def cmp_rooms, cmp_qc_tests, cmp_area_surveys, cmp_documents, cmp_findings;
 extern const cres_def cmp_persons, cmp_person_roles, cmp_trainings, cmp_health_checks, cmp_dose_records;
+
+/* ---- the inspection summary (compliance.c, compliance_html.c) -------------------------------- */
+
+/* A finding of an inspection of the facility (still open, or of its last inspection); used: it points
+ * at an item of the summary. Strings owned (NULL when absent). */
+typedef struct cmp_finding {
+    int64_t id, inspection_id;
+    char *kind, *document_kind, *severity, *description, *due, *closed_on, *date;
+    int64_t subject_id, record_id;
+    bool used;
+} cmp_finding;
+
+/* One item of the checklist: its section (0 devices, 1 rooms, 2 people, 3 documents) and place
+ * (seq, the subject's order), what it is about (kind, subject; document_kind for documents), the
+ * record it rests on (0: none), label and detail as the views give them, its due date ("" when it
+ * never lapses) and its status on the summary's day. Strings owned. */
+typedef struct cmp_item {
+    int seq, section;
+    char kind[32];
+    char subject_type[12];
+    int64_t subject_id;
+    char document_kind[48];
+    int64_t record_id;
+    char *label, *detail;
+    char due[11];
+    cr_status status;
+    char *device;      /* devices: manufacturer, model and serial number */
+    /* people */
+    char *person_name, *person_roles;
+    bool safety_officer;
+    unsigned dose_flags;
+} cmp_item;
+
+/* The items of one facility on one day (today), with the findings that may point at them; window
+ * is the due window in days; persons says whether the caller may see people's names. */
+typedef struct cmp_summary {
+    cmp_item *items;
+    size_t n, cap;
+    cmp_finding *findings;
+    size_t nf;
+    int window;
+    int32_t today;
+    bool persons;
+} cmp_summary;
+
+/* The facility the summary is about: code, name, address, licence, last inspection. */
+typedef struct cmp_header {
+    char *code, *name, *address, *ward, *status, *organization, *practices;
+    char *licence_number, *licence_issued, *licence_expires, *licence_status;
+    char *inspection_date, *inspection_result;
+    int64_t inspection_id;
+} cmp_header;
+
+/* The four sections of the checklist, in checking order: key, Vietnamese and English titles. */
+typedef struct cmp_section {
+    const char *key, *vi, *en;
+} cmp_section;
+extern const cmp_section cmp_sections[4];
+
+/* Does finding f point at item it? */
+bool cmp_finding_matches(const cmp_finding *f, const cmp_item *it);
+/* The printable checklist of s into b (a complete HTML document). */
+void cmp_checklist_html(buf *b, const cmp_summary *s, const cmp_header *hd, cr_status overall);
 
 /* ---- dose summaries (doses.c) ------------------------------------------------------------------ */
 

@@ -383,7 +383,8 @@ int cres_list(http_request *req, const cres_def *def, rm_error *err)
         return db_error(db, err, 500, "listing records");
     json_arr_end(&w);
     json_kv_int(&w, "numberReturned", n);
-    json_kv_int(&w, "numberMatched", n ? total : (offset ? -1 : 0));
+    if (n || !offset)
+        json_kv_int(&w, "numberMatched", n ? total : 0);
     json_obj_end(&w);
     if (def->person_column && n)
         cmp_persons_read_record(req, &person, 1);

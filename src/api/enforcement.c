@@ -56,7 +56,7 @@ static const coll_field action_patch_fields[] = {
     "json_object('id', c.id, 'action', c.action, 'due', c.due, 'done_on', c.done_on, 'verified_on', "            \
     "c.verified_on, 'verified_by', c.verified_by, 'overdue', json(CASE WHEN c.verified_on IS NULL AND c.due < "  \
     "date(2440587.5 + ?2) THEN 'true' ELSE 'false' END))) FROM corrective_action c WHERE c.violation_id = v.id), " \
-    "'created_by', v.created_by) FROM violation v"
+    "'created_by', v.created_by) AS j FROM violation v"
 
 static int render_violation(db_conn *db, int64_t id, buf *out, rm_error *err)
 {
@@ -86,7 +86,7 @@ int api_violations(http_request *req, rm_error *err)
     if (!db)
         return -1;
     sqlite3_stmt *st = db_stmt(db, "SELECT json_group_array(json(j)) FROM (" VIOLATION_JSON
-                                    " WHERE (?1 IS NULL OR v.facility_id = ?1) ORDER BY v.id) x(j) "
+                                    " WHERE (?1 IS NULL OR v.facility_id = ?1) ORDER BY v.id) "
                                     "WHERE ?3 IS NULL OR (json_extract(j, '$.status') = 'overdue') = (?3 = 'true')", err);
     if (!st)
         return -1;

@@ -970,12 +970,22 @@ int prox_parse_properties(prox_search *s, http_request *req, rm_error *err)
     return 0;
 }
 
-bool prox_begin(db_conn *db) { return db_exec(db, "BEGIN", NULL) == 0; }
+static bool step_once(db_conn *db, const char *sql)
+{
+    sqlite3_stmt *st = db_stmt(db, sql, NULL);
+    if (!st)
+        return false;
+    int r = sqlite3_step(st);
+    db_stmt_done(st);
+    return r == SQLITE_DONE;
+}
+
+bool prox_begin(db_conn *db) { return db && step_once(db, "BEGIN"); }
 
 void prox_end(db_conn *db, bool began)
 {
     if (began)
-        db_exec(db, "COMMIT", NULL);
+        step_once(db, "COMMIT");
 }
 
 int prox_parse_summary(http_request *req, bool *summary, rm_error *err)
@@ -1193,14 +1203,19 @@ typedef struct nearest_stats {
 /* Fill s with the k nearest hits of (lon, lat) (all hits when fewer exist), sorted. */
 static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_stats *stats, rm_error *err)
 {
-    geo_box ext;
+    geo_box ext = {-180, -90, 180, 90};
     stats->probes = 0;
     stats->radius_m = 0;
-    bool have_ext = layers_extent(s, &ext, err);
-    if (err && err->status)
-        return -1;
-    if (!have_ext)
-        return 0; /* every layer is empty */
+    bool any_filtered = false;
+    for (int i = 0; i < s->nlayers; i++)
+        any_filtered |= !walkable(s, i);
+    if (any_filtered) {
+        bool have_ext = layers_extent(s, &ext, err);
+        if (err && err->status)
+            return -1;
+        if (!have_ext)
+            return 0; /* every layer is empty */
+    }
     s->center_lon = lon;
     s->center_lat = lat;
     /* Layers without conditions: best first through the R*Tree. */

@@ -54,6 +54,7 @@ typedef struct rt_walk {
     db_conn *conn;
     sqlite3_blob *blob;
     const char *table;   /* the layer's table, for exact positions */
+    sqlite3_stmt *position; /* SELECT lon, lat FROM table WHERE id = ? (from the connection's cache) */
     int depth;
     double qlon, qlat;
     rt_item *heap;
@@ -109,6 +110,11 @@ static int rt_open(rt_walk *w, db_conn *conn, const char *rtree, const char *tab
         w->blob = NULL;
         return -1;
     }
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT lon, lat FROM %s WHERE id = ?", table);
+    w->position = db_stmt(conn, sql, err);
+    if (!w->position)
+        return -1;
     if (rt_node(w, 1, err) < 0)
         return -1;
     w->depth = be16(w->buf);
@@ -247,11 +253,7 @@ static void push_cells(rt_walk *w, int cells, int h, double max_m)
 /* Measure entry it exactly from its row: it becomes an exact item. */
 static int measure(rt_walk *w, rt_item *it, rm_error *err)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT lon, lat FROM %s WHERE id = ?", w->table);
-    sqlite3_stmt *st = db_stmt(w->conn, sql, err);
-    if (!st)
-        return -1;
+    sqlite3_stmt *st = w->position;
     sqlite3_bind_int64(st, 1, it->ref);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {

@@ -25,7 +25,7 @@
 #include "db/db.h"
 #include "geo/tile.h"
 
-#define TILEBUILD_MAX_LAYERS 5
+#define TILEBUILD_MAX_LAYERS 8
 
 typedef struct tilebuild_layer {
     const char *name;

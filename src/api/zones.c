@@ -504,14 +504,14 @@ int api_alerts(http_request *req, rm_error *err)
         return -1;
     vis_class vis = api_caller_class(req);
     const coll_def *c = coll_find("sources");
-    alert_row *rows = NULL;
-    size_t nrows = 0;
+    alert_row *rows = NULL, *evs = NULL;
+    size_t nrows = 0, nevs = 0;
     int rc = -1;
     query q;
     query_init(&q, c, vis, today);
     buf sql = BUF_INIT;
     if (c->vis <= vis) {
-        query_and(&q, "t.status IN ('lost','stolen')");
+        query_and(&q, "(t.status IN ('lost','stolen') OR (t.orphan = 1 AND t.status = 'found'))");
         buf_puts(&sql, "SELECT ");
         query_select_list(&q, &sql);
         buf_appendf(&sql, " FROM %s WHERE %s ORDER BY t.id", c->from, q.where.data);
@@ -537,6 +537,37 @@ int api_alerts(http_request *req, rm_error *err)
             goto cleanup;
         }
     }
+    /* Open events (issue 11): each with the zones of its sources, drawn around the event's place. */
+    const coll_def *ec = coll_find("events");
+    query eq;
+    query_init(&eq, ec ? ec : c, vis, today);
+    if (ec && ec->vis <= vis) {
+        buf esql = BUF_INIT;
+        query_and(&eq, "t.status = 'open'");
+        buf_puts(&esql, "SELECT ");
+        query_select_list(&eq, &esql);
+        buf_appendf(&esql, " FROM %s WHERE %s ORDER BY t.id", ec->from, eq.where.data);
+        sqlite3_stmt *st = query_prepare(&eq, db, esql.data, err);
+        buf_free(&esql);
+        if (!st) {
+            query_cleanup(&eq);
+            goto cleanup;
+        }
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            alert_row *nr = realloc(evs, (nevs + 1) * sizeof *evs);
+            if (!nr)
+                abort();
+            evs = nr;
+            alert_row *a = &evs[nevs++];
+            a->id = sqlite3_column_int64(st, 0);
+            buf_init(&a->props);
+            json_writer pw;
+            json_init(&pw, &a->props);
+            query_write_properties(&eq, st, &pw);
+        }
+        db_stmt_done(st);
+    }
+    query_cleanup(&eq);
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);
@@ -603,8 +634,94 @@ int api_alerts(http_request *req, rm_error *err)
         for (int k = 0; k < zone_count(&z); k++)
             write_zone_feature(&w, &z, k, true);
     }
+    for (size_t i = 0; i < nevs; i++) {
+        double elon = 0, elat = 0;
+        source_zones best = tmpl;
+        bool have = false;
+        double best_r = -1;
+        sqlite3_stmt *st = db_stmt(db, "SELECT e.lon, e.lat, (SELECT group_concat(es.source_id) FROM event_source es "
+                                        "WHERE es.event_id = e.id) FROM event e WHERE e.id = ?", err);
+        if (!st)
+            goto fail_json;
+        sqlite3_bind_int64(st, 1, evs[i].id);
+        char ids[2000] = "";
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            elon = sqlite3_column_double(st, 0);
+            elat = sqlite3_column_double(st, 1);
+            if (sqlite3_column_text(st, 2))
+                snprintf(ids, sizeof ids, "%s", (const char *)sqlite3_column_text(st, 2));
+        }
+        db_stmt_done(st);
+        for (char *p = ids; *p;) {
+            long long sid = strtoll(p, &p, 10);
+            if (*p == ',')
+                p++;
+            source_zones z = tmpl;
+            int f = read_source(db, vis, today, sid, &z, err);
+            if (f < 0)
+                goto fail_json;
+            if (f == 0)
+                continue;
+            compute(&z);
+            double r = largest_radius(&z);
+            if (r > best_r) {
+                best = z;
+                best_r = r;
+                have = true;
+            }
+        }
+        source_zones z = have ? best : tmpl;
+        if (!have)
+            z.ncordons = 0, z.nthresholds = 0, z.dose_ok = false;
+        z.id = evs[i].id;
+        z.lon = elon;
+        z.lat = elat;
+        double largest = have ? largest_radius(&z) : 0;
+        prox_search s;
+        if (prox_search_init(&s, db, vis, today, NULL, "receptors", NULL, err) < 0 ||
+            prox_collect_circle(&s, z.lon, z.lat, largest, err) < 0 || prox_top(&s, s.nhits, err) < 0) {
+            prox_search_cleanup(&s);
+            goto fail_json;
+        }
+        buf extra = BUF_INIT, merged = BUF_INIT;
+        json_writer ew;
+        json_init(&ew, &extra);
+        json_obj_begin(&ew);
+        json_kv_str(&ew, "layer", "events");
+        json_key(&ew, "largest_zone_m");
+        json_numf(&ew, largest, 3);
+        json_key(&ew, "zones");
+        json_arr_begin(&ew);
+        for (int k = 0; have && k < zone_count(&z); k++)
+            zone_props(&ew, &z, k, false);
+        json_arr_end(&ew);
+        json_key(&ew, "receptors");
+        prox_write_receptors(&s, true, &ew);
+        json_kv_int(&ew, "receptor_count", (int64_t)s.nhits);
+        json_obj_end(&ew);
+        prox_search_cleanup(&s);
+        prox_merge_objects(&evs[i].props, &extra, &merged);
+        json_obj_begin(&w);
+        json_kv_str(&w, "type", "Feature");
+        json_kv_int(&w, "id", z.id);
+        json_key(&w, "geometry");
+        json_obj_begin(&w);
+        json_kv_str(&w, "type", "Point");
+        json_key(&w, "coordinates");
+        json_arr_begin(&w);
+        json_num(&w, z.lon);
+        json_num(&w, z.lat);
+        json_arr_end(&w);
+        json_obj_end(&w);
+        json_key(&w, "properties");
+        json_raw(&w, merged.data, merged.len);
+        json_obj_end(&w);
+        buf_free(&extra);
+        buf_free(&merged);
+    }
     json_arr_end(&w);
-    json_kv_int(&w, "alertCount", (int64_t)nrows);
+    json_kv_int(&w, "alertCount", (int64_t)(nrows + nevs));
+    json_kv_int(&w, "eventCount", (int64_t)nevs);
     json_obj_end(&w);
     http_reply(req, 200, "application/geo+json");
     rc = 0;
@@ -615,6 +732,9 @@ cleanup:
     for (size_t i = 0; i < nrows; i++)
         buf_free(&rows[i].props);
     free(rows);
+    for (size_t i = 0; i < nevs; i++)
+        buf_free(&evs[i].props);
+    free(evs);
     buf_free(&sql);
     query_cleanup(&q);
     return rc;

@@ -34,42 +34,48 @@
     "((" i ".active_from IS NULL OR " i ".active_from <= " CMP_TODAY_DATE ") AND (" i ".active_to IS NULL " \
     "OR " i ".active_to >= " CMP_TODAY_DATE "))"
 
+/* Whether role row r is in force today. */
+#define CMP_ACTIVE_ROLE(r)                                                                               \
+    "(" r ".start_date <= " CMP_TODAY_DATE " AND (" r ".end_date IS NULL OR " r ".end_date >= " CMP_TODAY_DATE "))"
+
 /* No safety officer in post today at facility expression fac. */
 #define CMP_NO_SAFETY_OFFICER(fac)                                                                       \
     "NOT EXISTS (SELECT 1 FROM person_role so WHERE so.facility_id = " fac " AND so.role = 'safety_officer' " \
     "AND so.start_date <= " CMP_TODAY_DATE " AND (so.end_date IS NULL OR so.end_date >= " CMP_TODAY_DATE "))"
 
-/* The ranked items of facility t (seq, label, due, state, r, and ukey: the item's kind and
- * subject), the safety officer included; a person in two roles gives the same row twice
- * (CMP_REASON counts distinct ukeys). One arm per view: SQLite pushes t.id into each view's arms
- * (an index look-up), which it does not through a view of views. */
-#define CMP_ITEM_COLS(i, subject) i ".seq AS seq, " i ".label AS label, " i ".due AS due, " i ".state AS state, " \
-    CMP_RANK(i) " AS r, " i ".kind || ':' || " subject " AS ukey"
+/* The ranked items of facility t (seq, label, due, state, r), the safety officer included; a
+ * person in two roles in post counts once (each item from the lowest role that gives it). One arm per
+ * view: SQLite pushes t.id into each view's arms (an index look-up), which it does not through a
+ * view of views, nor under DISTINCT. */
+#define CMP_ITEM_COLS(i) i ".seq AS seq, " i ".label AS label, " i ".due AS due, " i ".state AS state, " \
+    CMP_RANK(i) " AS r"
 #define CMP_FACILITY_ROWS                                                                                \
-    "SELECT " CMP_ITEM_COLS("i", "i.device_id") " FROM compliance_device_item i WHERE i.facility_id = t.id " \
-    "UNION ALL SELECT " CMP_ITEM_COLS("j", "j.room_id") " FROM compliance_room_item j WHERE j.facility_id = "  \
-    "t.id UNION ALL SELECT " CMP_ITEM_COLS("k", "k.person_id") " FROM compliance_person_item k WHERE "        \
-    "k.facility_id = t.id AND " CMP_ACTIVE("k") " UNION ALL SELECT " CMP_ITEM_COLS("l", "l.document_kind")      \
-    " FROM compliance_document_item l WHERE l.facility_id = t.id UNION ALL SELECT 50, 'Safety officer', NULL, " \
-    "'absent', 3, 'safety_officer' WHERE " CMP_NO_SAFETY_OFFICER("t.id")
+    "SELECT " CMP_ITEM_COLS("i") " FROM compliance_device_item i WHERE i.facility_id = t.id "               \
+    "UNION ALL SELECT " CMP_ITEM_COLS("j") " FROM compliance_room_item j WHERE j.facility_id = t.id "        \
+    "UNION ALL SELECT " CMP_ITEM_COLS("k") " FROM compliance_person_item k WHERE k.facility_id = t.id AND "  \
+    CMP_ACTIVE("k") " AND NOT EXISTS (SELECT 1 FROM person_role k2 WHERE k2.person_id = k.person_id AND "    \
+    "k2.facility_id = k.facility_id AND k2.id < k.role_id AND " CMP_ACTIVE_ROLE("k2") " AND (k.kind <> "      \
+    "'worker_certificate' OR k2.role = 'safety_officer' OR (SELECT value FROM compliance_setting WHERE key = " \
+    "'certificate_for_all_workers') = 1)) "                                                                  \
+    "UNION ALL SELECT " CMP_ITEM_COLS("l") " FROM compliance_document_item l WHERE l.facility_id = t.id "    \
+    "UNION ALL SELECT 50, 'Safety officer', NULL, 'absent', 3 WHERE " CMP_NO_SAFETY_OFFICER("t.id")
 
 /* The ranked items of device t (its own and its room's). */
 #define CMP_DEVICE_ROWS                                                                                  \
-    "SELECT " CMP_ITEM_COLS("i", "i.device_id") " FROM compliance_device_item i WHERE i.device_id = t.id "   \
-    "UNION ALL SELECT " CMP_ITEM_COLS("j", "j.room_id") " FROM compliance_room_item j WHERE j.room_id = "     \
+    "SELECT " CMP_ITEM_COLS("i") " FROM compliance_device_item i WHERE i.device_id = t.id "                 \
+    "UNION ALL SELECT " CMP_ITEM_COLS("j") " FROM compliance_room_item j WHERE j.room_id = "                  \
     "(SELECT ro.id FROM room ro WHERE ro.facility_id = t.facility_id AND ro.name = t.room)"
 
 /* Worst status over rows (a SELECT with column r). */
 #define CMP_WORST(rows) "(SELECT " CMP_STATUS_OF("max(u.r)") " FROM (" rows ") u)"
 
 /* "label: what is wrong" of the worst item (then the earliest in checking order), with how many
- * more are not ok; NULL when all are ok. (No DISTINCT or window over rows: either stops SQLite from
- * pushing the subject's id into the views.) */
+ * more are not ok; NULL when all are ok. One pass over the rows: the window counts them. */
 #define CMP_REASON(rows)                                                                                 \
     "(SELECT u.label || CASE u.r WHEN 3 THEN ': missing' WHEN 2 THEN CASE WHEN u.state = 'failed' "          \
     "THEN ': failed' ELSE ': overdue (due ' || u.due || ')' END ELSE ': due ' || u.due END || "               \
-    "coalesce(' (+' || nullif((SELECT count(DISTINCT w.ukey) FROM (" rows ") w WHERE w.r > 0) - 1, 0) || "    \
-    "' more)', '') FROM (" rows ") u WHERE u.r > 0 ORDER BY u.r DESC, u.seq, u.due LIMIT 1)"
+    "coalesce(' (+' || nullif(u.n - 1, 0) || ' more)', '') FROM (SELECT v.*, sum(v.r > 0) OVER () AS n "       \
+    "FROM (" rows ") v) u WHERE u.r > 0 ORDER BY u.r DESC, u.seq, u.due LIMIT 1)"
 
 /* Which facilities and devices have a compliance status at all. */
 #define CMP_FACILITY_APPLIES "t.status = 'operating'"

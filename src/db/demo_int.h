@@ -167,6 +167,7 @@ typedef struct demo_ctx {
     char contact[96], contact_phone[32], contact_email[128];
     char serial[32], room[128], date[11], now[32];
     const char *why; /* the failure when it is not SQLite's (out of memory) */
+    const char *doing, *doing_what; /* what is being written, for the error detail */
     buf raw, key, slug;
 } demo_ctx;
 

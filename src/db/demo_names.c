@@ -789,7 +789,9 @@ static const demo_maker mk_check_sr[] = {{"PTW", "T48010"}};
 static const demo_maker mk_ge68[] = {
     {"Eckert & Ziegler", "Ge-68 cylinder phantom"}, {"Eckert & Ziegler", "Ge-68 rod source"},
 };
-static const demo_maker mk_vial[] = {{"Eckert & Ziegler", "Reference vial source"}, {"Capintec", "Reference vial source"}};
+static const demo_maker mk_vial[] = {
+    {"Eckert & Ziegler", "Reference vial source"}, {"Capintec", "Reference vial source"},
+};
 static const demo_maker mk_flood[] = {{"Eckert & Ziegler", "Co-57 flood source"}, {"RadQual", "Co-57 flood source"}};
 static const demo_maker mk_point[] = {{"Eckert & Ziegler", "Point source"}};
 static const demo_maker mk_i131[] = {

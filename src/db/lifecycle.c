@@ -449,7 +449,10 @@ int lifecycle_record(db_conn *db, const lifecycle_tx *tx, int32_t today, lifecyc
         return -1;
     if (!f)
         return rm_error_set(err, 404, "Not Found", "no source %lld", (long long)tx->source_id);
-    if (strcmp(old.owner, "department") != 0 && !tx->is_demo)
+    /* A national regulator's source changes hands in its register; a loss, theft or recovery in the city is
+     * recorded here too, as the department responds to it. */
+    bool incident = strcmp(tx->kind, "loss") == 0 || strcmp(tx->kind, "theft") == 0 || strcmp(tx->kind, "recovery") == 0;
+    if (strcmp(old.owner, "department") != 0 && !tx->is_demo && !incident)
         return rm_error_set(err, 403, "Forbidden", "source %lld belongs to the national regulator's register; its "
                             "transactions are recorded there", (long long)tx->source_id);
     replay_state s;

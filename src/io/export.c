@@ -22,7 +22,7 @@ static const struct {
     [EXPORT_CSV] = {"csv", "CSV", "text/csv; charset=utf-8", ".csv"},
     [EXPORT_XLSX] = {"xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
     [EXPORT_GPKG] = {"gpkg", "GPKG", "application/geopackage+sqlite3", ".gpkg"},
-    [EXPORT_KML] = {"kml", "KML", "application/vnd.google-earth.kml+xml", ".kml"},
+    [EXPORT_KML] = {"kml", "LIBKML", "application/vnd.google-earth.kml+xml", ".kml"},
     [EXPORT_SHP] = {"shp", "ESRI Shapefile", "application/zip", ".shp.zip"},
     [EXPORT_GEOJSON] = {"geojson", "GeoJSON", "application/geo+json", ".geojson"},
 };

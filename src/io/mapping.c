@@ -212,7 +212,7 @@ static const struct {
     {D, "type", "xray_security", "soi chieu|soi chieu an ninh|soi hanh ly|soi container|may soi|security"},
     {D, "type", "xrf_analyser", "huynh quang tia x|xrf|phan tich huynh quang"},
     {R, "kind", "school", "truong hoc|truong|truong tieu hoc|truong thcs|truong thpt|dai hoc|school"},
-    {R, "kind", "kindergarten", "mam non|mau giao|nha tre|kindergarten"},
+    {R, "kind", "kindergarten", "mam non|truong mam non|mau giao|truong mau giao|nha tre|kindergarten"},
     {R, "kind", "hospital", "benh vien|tram y te|phong kham|hospital"},
     {R, "kind", "market", "cho|market"},
     {R, "kind", "water_intake", "tram cap nuoc|nha may nuoc|cong lay nuoc|water intake"},

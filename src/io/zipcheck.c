@@ -95,62 +95,62 @@ int zip_open_mem(const unsigned char *data, size_t len, const zip_limits *lim, z
     const unsigned char *p = data + cd_off, *end = data + cd_off + cd_size;
     for (uint32_t i = 0; i < n_total; i++) {
         if (end - p < 46 || u32(p) != CDH_SIG) {
-            zip_close(out);
-            return refuse(why, why_len, "the ZIP central directory is malformed%s", NULL);
+            refuse(why, why_len, "the ZIP central directory is malformed%s", NULL);
+            goto fail;
         }
         uint32_t made_by = u16(p + 4), flags = u16(p + 8), method = u16(p + 10);
         uint32_t crc = u32(p + 16), csize = u32(p + 20), usize = u32(p + 24);
         uint32_t nlen = u16(p + 28), xlen = u16(p + 30), clen = u16(p + 32);
         uint32_t ext_attr = u32(p + 38), lho = u32(p + 42);
         if ((size_t)(end - p) < 46 + (size_t)nlen + xlen + clen) {
-            zip_close(out);
-            return refuse(why, why_len, "the ZIP central directory is malformed%s", NULL);
+            refuse(why, why_len, "the ZIP central directory is malformed%s", NULL);
+            goto fail;
         }
         zip_entry *z = &out->entries[out->n];
         if (nlen >= sizeof z->name) {
-            zip_close(out);
-            return refuse(why, why_len, "an entry name is longer than 255 bytes%s", NULL);
+            refuse(why, why_len, "an entry name is longer than 255 bytes%s", NULL);
+            goto fail;
         }
         memcpy(z->name, p + 46, nlen);
         z->name[nlen] = 0;
         if (memchr(z->name, 0, nlen) || !safe_name(z->name)) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' has a name that is not a plain relative path", z->name);
+            refuse(why, why_len, "entry '%.80s' has a name that is not a plain relative path", z->name);
+            goto fail;
         }
         if (flags & 1) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' is encrypted", z->name);
+            refuse(why, why_len, "entry '%.80s' is encrypted", z->name);
+            goto fail;
         }
         if (method != 0 && method != 8) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' uses a compression method other than deflate", z->name);
+            refuse(why, why_len, "entry '%.80s' uses a compression method other than deflate", z->name);
+            goto fail;
         }
         if (csize == 0xFFFFFFFFu || usize == 0xFFFFFFFFu || lho == 0xFFFFFFFFu) {
-            zip_close(out);
-            return refuse(why, why_len, "ZIP64 entries are not accepted%s", NULL);
+            refuse(why, why_len, "ZIP64 entries are not accepted%s", NULL);
+            goto fail;
         }
         if ((made_by >> 8) == 3 && ((ext_attr >> 16) & 0170000) == 0120000) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' is a symbolic link", z->name);
+            refuse(why, why_len, "entry '%.80s' is a symbolic link", z->name);
+            goto fail;
         }
         if (method == 0 && csize != usize) {
-            zip_close(out);
-            return refuse(why, why_len, "stored entry '%.80s' declares two different sizes", z->name);
+            refuse(why, why_len, "stored entry '%.80s' declares two different sizes", z->name);
+            goto fail;
         }
         if (usize > ((uint64_t)1 << 20) && (double)usize > lim->max_ratio * (double)(csize ? csize : 1)) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' would expand more than allowed (a decompression bomb?)",
+            refuse(why, why_len, "entry '%.80s' would expand more than allowed (a decompression bomb?)",
                           z->name);
+            goto fail;
         }
         /* The local header: where the data starts. */
         if ((uint64_t)lho + 30 > cd_off || u32(data + lho) != LFH_SIG) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' has no local header where the directory says", z->name);
+            refuse(why, why_len, "entry '%.80s' has no local header where the directory says", z->name);
+            goto fail;
         }
         uint64_t data_off = (uint64_t)lho + 30 + u16(data + lho + 26) + u16(data + lho + 28);
         if (data_off + csize > cd_off) {
-            zip_close(out);
-            return refuse(why, why_len, "entry '%.80s' runs past the end of its data", z->name);
+            refuse(why, why_len, "entry '%.80s' runs past the end of its data", z->name);
+            goto fail;
         }
         z->csize = csize;
         z->usize = usize;
@@ -160,13 +160,16 @@ int zip_open_mem(const unsigned char *data, size_t len, const zip_limits *lim, z
         z->is_dir = nlen > 0 && z->name[nlen - 1] == '/';
         out->total_bytes += usize;
         if (out->total_bytes > lim->max_total_bytes) {
-            zip_close(out);
-            return refuse(why, why_len, "the archive would expand beyond the size allowed%s", NULL);
+            refuse(why, why_len, "the archive would expand beyond the size allowed%s", NULL);
+            goto fail;
         }
         out->n++;
         p += 46 + nlen + xlen + clen;
     }
     return 0;
+fail:
+    zip_close(out);
+    return -1;
 }
 
 void zip_close(zip_archive *z)

@@ -247,6 +247,28 @@ def test_summary_equals_property(reg):
     assert len(seen) >= 3, seen
 
 
+def test_two_roles_count_once(reg, subject):
+    """A worker who is also the safety officer: each item once, in the summary and in the reason."""
+    fid = subject["facility"]
+    r = reg.ok("POST", "/persons", "licensing", 201, headers=JSON, json={"full_name": "Lâm Văn Hai Vai"})
+    pid = r.json()["id"]
+    for role in ("radiation_worker", "safety_officer"):
+        reg.ok("POST", "/persons/%d/roles" % pid, "licensing", 201, headers=JSON, json={
+            "facility_id": fid, "role": role, "start_date": day(TODAY, -30)})
+    s = summary(reg, fid)
+    mine = [(it["kind"]) for it in items(s) if it["subject_type"] == "person" and it["subject_id"] == pid]
+    assert sorted(mine) == ["dose_monitoring", "health_check", "training", "worker_certificate"], mine
+    assert all(it["status"] == "missing" for it in items(s) if it["subject_type"] == "person" and
+               it["subject_id"] == pid)
+    p = facility_props(reg, fid)
+    bad = [it for it in items(s) if it["status"] != "ok"]
+    assert p["compliance_status"] == "missing" == s["compliance_status"]
+    assert p["compliance_reason"].endswith(" (+%d more)" % (len(bad) - 1)), (p["compliance_reason"], len(bad))
+    etag = reg.get("/persons/%d" % pid).headers["ETag"]
+    reg.ok("DELETE", "/persons/%d" % pid, "licensing", 204, headers={"If-Match": etag})
+    assert summary(reg, fid)["compliance_status"] == facility_props(reg, fid)["compliance_status"]
+
+
 def test_demo_has_what_a_city_has(reg):
     n = lambda **q: reg.ok("GET", "/collections/devices/items", params=dict(q, limit=1)).json()["numberMatched"]
     overdue_qc = n(qc_status="overdue")

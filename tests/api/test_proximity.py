@@ -481,7 +481,9 @@ def test_polygon_equals_brute_force(reg, props, base_url, planner, buffer_m):
         if key in unsure:
             continue
         assert p["inside_area"] == (want[key] == 0.0)
-        assert abs(p["distance_m"] - want[key]) < 0.05, (key, p["distance_m"], want[key])
+        # the oracle samples the boundary every ~2.2 m: it overestimates by at most s²/8d
+        slack = 0.01 + 2.2 ** 2 / (8 * max(p["distance_m"], 0.5))
+        assert -0.001 <= want[key] - p["distance_m"] <= slack, (key, p["distance_m"], want[key])
     dists = [f["properties"]["distance_m"] for f in doc["features"]]
     assert dists == sorted(dists)
     expected = [(got[k]["distance_m"], LAYERS.index(k[0]), k[1], 0, k[0]) for k in got]
