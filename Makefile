@@ -37,7 +37,7 @@ $(DEMO_DB):
 	@rm -f $(DEMO_DB) $(DEMO_DB).tmp*
 	$(BUILD)/radmap init $(DEMO_DB).tmp --demo --users-file $(dir $(DEMO_DB))users.txt
 	@if [ -f $(WORLD) ]; then $(BUILD)/radmap import $(DEMO_DB).tmp $(WORLD) --layer boundaries \
-	  --set level=country --source-label "Natural Earth 1:10m countries (world-atlas, public domain)"; fi
+	  --set level=country --skip-invalid --source-label "Natural Earth 1:10m countries (world-atlas, public domain)"; fi
 	@mv $(DEMO_DB).tmp $(DEMO_DB); rm -f $(DEMO_DB).tmp-wal $(DEMO_DB).tmp-shm
 
 demo-db: build $(DEMO_DB)

@@ -568,7 +568,7 @@ static int cmd_export(int argc, char **argv)
     progress pr;
     progress_start(&pr, PROGRESS_OFF, "export", "features");
     if (db_open(path, DB_READONLY, &db, &err) < 0 ||
-        exports_write(db, &q, f, crs && !crs->wgs84 ? crs : NULL, out, NULL, NULL, &rows, &err) < 0)
+        exports_write(db, &q, NULL, f, crs && !crs->wgs84 ? crs : NULL, out, NULL, NULL, &rows, &err) < 0)
         goto fail;
     printf("radmap: %ld %s written to %s (%s, as the role %s sees them) in %.1f s\n", rows, layer, out, format, role,
            progress_elapsed_s(&pr));

@@ -16,10 +16,11 @@
 #include "api/state.h"
 #include "core/date.h"
 #include "core/json.h"
+#include "core/params.h"
 #include "http/jobs.h"
 
-int exports_write(db_conn *db, query *q, export_format f, const crs_info *crs, const char *path,
-                  void (*on_progress)(void *arg, long done), void *arg, long *rows, rm_error *err)
+int exports_write(db_conn *db, query *q, const exports_range *range, export_format f, const crs_info *crs,
+                  const char *path, void (*on_progress)(void *arg, long done), void *arg, long *rows, rm_error *err)
 {
     export_field fields[64];
     int nf = 0;
@@ -29,7 +30,15 @@ int exports_write(db_conn *db, query *q, export_format f, const crs_info *crs, c
     buf sql = BUF_INIT;
     buf_puts(&sql, "SELECT ");
     query_select_list(q, &sql);
-    buf_appendf(&sql, " FROM %s WHERE %s ORDER BY t.id", q->coll->from, q->where.len ? q->where.data : "1");
+    buf_appendf(&sql, " FROM %s WHERE %s", q->coll->from, q->where.len ? q->where.data : "1");
+    if (range && range->after)
+        buf_appendf(&sql, " AND t.id > %lld", (long long)range->after);
+    if (range && range->before)
+        buf_appendf(&sql, " AND t.id < %lld", (long long)range->before);
+    buf_puts(&sql, " ORDER BY t.id");
+    if (range && (range->limit || range->offset))
+        buf_appendf(&sql, " LIMIT %lld OFFSET %lld", (long long)(range->limit ? range->limit : -1),
+                    (long long)range->offset);
     *rows = 0;
     int rc = -1;
     sqlite3_stmt *st = query_prepare(q, db, sql.data, err);
@@ -67,6 +76,7 @@ int exports_write(db_conn *db, query *q, export_format f, const crs_info *crs, c
 /* An export in flight: the query (owned), where the file goes, and the outcome. */
 typedef struct export_task {
     query q;
+    exports_range range;
     export_format f;
     const crs_info *crs;
     char db_path[PATH_MAX];
@@ -104,7 +114,7 @@ static void task_run(export_task *t, void (*on_progress)(void *, long), void *ar
 {
     db_conn *db = NULL;
     if (db_open(t->db_path, DB_READONLY, &db, &t->err) < 0 ||
-        exports_write(db, &t->q, t->f, t->crs, t->path, on_progress, arg, &t->rows, &t->err) < 0)
+        exports_write(db, &t->q, &t->range, t->f, t->crs, t->path, on_progress, arg, &t->rows, &t->err) < 0)
         t->failed = 1;
     db_close(db);
 }
@@ -190,7 +200,8 @@ static void job_run(bgjob *j, void *arg)
 
 int api_items_export(http_request *req, export_format f, rm_error *err)
 {
-    static const char *const own[] = {"bbox", "bbox-crs", "crs", "f", "at", NULL};
+    static const char *const own[] = {"limit", "offset", "after", "before", "bbox", "bbox-crs", "crs", "f", "at",
+                                      NULL};
     const coll_def *c = coll_find(req->path_params[0]);
     vis_class vis = api_caller_class(req);
     if (!c || c->vis > vis)
@@ -216,6 +227,12 @@ int api_items_export(http_request *req, export_format f, rm_error *err)
     t->crs = crs->wgs84 ? NULL : crs;
     snprintf(t->db_path, sizeof t->db_path, "%s", req->config->db_path);
     query_init(&t->q, c, vis, today);
+    /* Paging as the JSON answer pages (none given: every feature). */
+    if (params_parse_int("limit", http_query(req, "limit"), 1, INT32_MAX, 0, false, &t->range.limit, err) < 0 ||
+        params_parse_int("offset", http_query(req, "offset"), 0, INT32_MAX, 0, false, &t->range.offset, err) < 0 ||
+        params_parse_int("after", http_query(req, "after"), 0, INT64_MAX / 2, 0, false, &t->range.after, err) < 0 ||
+        params_parse_int("before", http_query(req, "before"), 1, INT64_MAX / 2, 0, false, &t->range.before, err) < 0)
+        goto fail;
     const char *bbox_s = http_query(req, "bbox");
     if (bbox_s) {
         params_bbox bb;
@@ -235,8 +252,14 @@ int api_items_export(http_request *req, export_format f, rm_error *err)
     }
     /* How many: small exports are answered at once, large ones become a job. */
     buf sql = BUF_INIT;
-    buf_appendf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d)", c->from,
-                t->q.where.len ? t->q.where.data : "1", EXPORTS_SYNC_MAX + 1);
+    buf_appendf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s", c->from, t->q.where.len ? t->q.where.data : "1");
+    if (t->range.after)
+        buf_appendf(&sql, " AND t.id > %lld", (long long)t->range.after);
+    if (t->range.before)
+        buf_appendf(&sql, " AND t.id < %lld", (long long)t->range.before);
+    buf_appendf(&sql, " LIMIT %lld OFFSET %lld)",
+                (long long)(t->range.limit && t->range.limit <= EXPORTS_SYNC_MAX ? t->range.limit : EXPORTS_SYNC_MAX + 1),
+                (long long)t->range.offset);
     sqlite3_stmt *st = query_prepare(&t->q, db, sql.data, err);
     buf_free(&sql);
     if (!st)

@@ -17,11 +17,19 @@
 
 #define EXPORTS_SYNC_MAX 20000
 
-/* Write the rows query q selects (built with query_init and friends on collection q->coll) to
- * path in format f with positions in crs (NULL: WGS 84). on_progress (may be NULL) is called with
- * the rows written so far. *rows receives the count. 0 or -1 with err. */
-int exports_write(db_conn *db, query *q, export_format f, const crs_info *crs, const char *path,
-                  void (*on_progress)(void *arg, long done), void *arg, long *rows, rm_error *err);
+/* Paging of an export, as the items route pages its JSON (all zero: every feature). */
+typedef struct exports_range {
+    int64_t limit;            /* at most this many (0: no limit) */
+    int64_t offset;           /* skip this many */
+    int64_t after, before;    /* only ids above after, below before (0: no bound) */
+} exports_range;
+
+/* Write the rows query q selects (built with query_init and friends on collection q->coll), in id
+ * order and within range (NULL: all), to path in format f with positions in crs (NULL: WGS 84).
+ * on_progress (may be NULL) is called with the rows written so far. *rows receives the count.
+ * 0 or -1 with err. */
+int exports_write(db_conn *db, query *q, const exports_range *range, export_format f, const crs_info *crs,
+                  const char *path, void (*on_progress)(void *arg, long done), void *arg, long *rows, rm_error *err);
 
 /* The items endpoint with an export format in f= (called by api_items). */
 int api_items_export(http_request *req, export_format f, rm_error *err);

@@ -226,6 +226,25 @@ int api_openapi(http_request *req, rm_error *err)
             json_obj_end(&w);
             json_obj_end(&w);
         }
+        if (strcmp(c->id, "sources") == 0) { /* issue 11: the source's life as transactions */
+            json_key(&w, "/collections/sources/items/{featureId}/transactions");
+            json_obj_begin(&w);
+            for (int k = 0; k < 2; k++) {
+                json_key(&w, k ? "post" : "get");
+                json_obj_begin(&w);
+                json_kv_str(&w, "summary", k ? "Record a transaction (receipt, transfer, exchange, temporary_site, "
+                            "site_end, disuse, return, disposal, loss, theft, recovery); the source's facility, status "
+                            "and position follow" : "The source's transactions, the replayed state and whether the "
+                            "register agrees with it");
+                json_key(&w, "parameters");
+                json_arr_begin(&w);
+                param(&w, "featureId", "path", "Source id", "integer", NULL, 1);
+                json_arr_end(&w);
+                responses(&w, "application/json", k ? "The recorded transaction and the source" : "The transactions");
+                json_obj_end(&w);
+            }
+            json_obj_end(&w);
+        }
     }
     /* Every other route of the routing table, so that the document lists them all. */
     static const char *const methods[][2] = {{"get", "GET"}, {"post", "POST"}, {"put", "PUT"}, {"patch", "PATCH"},

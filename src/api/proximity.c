@@ -22,6 +22,8 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/readlog.h"
+#include "api/state.h"
 #include "core/date.h"
 #include "core/json.h"
 #include "core/params.h"
@@ -124,6 +126,7 @@ int prox_search_init(prox_search *s, db_conn *db, vis_class vis, int32_t today, 
 {
     memset(s, 0, sizeof *s);
     s->db = db;
+    s->req = req;
     s->vis = vis;
     s->today = today;
     s->attrs = true;
@@ -740,6 +743,36 @@ static void write_feature(prox_search *s, const prox_hit *h, const char *props, 
     buf_free(&merged);
 }
 
+int prox_read_check(prox_search *s, rm_error *err)
+{
+    if (!s->req)
+        return 0;
+    for (int i = 0; i < s->nlayers; i++)
+        if (s->layers[i].coll->vis == VIS_FULL)
+            return readlog_check(app_reads(app_state_of(s->req)), s->req, err);
+    return 0;
+}
+
+void prox_read_record(prox_search *s, size_t n)
+{
+    if (!s->req)
+        return;
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids)
+        abort();
+    for (int li = 0; li < s->nlayers; li++) {
+        if (s->layers[li].coll->vis != VIS_FULL)
+            continue;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (s->hits[i].layer == li)
+                ids[k++] = s->hits[i].id;
+        if (k)
+            readlog_record(app_reads(app_state_of(s->req)), s->req, s->layers[li].coll->id, ids, k);
+    }
+    free(ids);
+}
+
 int prox_write_features(prox_search *s, size_t n, bool with_bearing, bool area, json_writer *w, rm_error *err)
 {
     buf text[PROX_MAX_LAYERS];
@@ -770,6 +803,7 @@ int prox_write_features(prox_search *s, size_t n, bool with_bearing, bool area, 
         write_feature(s, h, p, len, with_bearing, area, w);
     }
     json_arr_end(w);
+    prox_read_record(s, n);
     rc = 0;
 cleanup:
     for (int i = 0; i < s->nlayers; i++) {
@@ -1132,7 +1166,7 @@ int api_proximity(http_request *req, rm_error *err)
         goto cleanup;
     s.attrs = summary;
     s.keep = summary ? SIZE_MAX : (size_t)limit;
-    if (prox_parse_properties(&s, req, err) < 0)
+    if (prox_parse_properties(&s, req, err) < 0 || prox_read_check(&s, err) < 0)
         goto cleanup;
     began = prox_begin(db);
     if (prox_collect_circle(&s, lon, lat, radius, err) < 0 || prox_top(&s, (size_t)limit, err) < 0)
@@ -1294,7 +1328,7 @@ int api_nearest(http_request *req, rm_error *err)
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
     s.attrs = false;
-    if (prox_parse_properties(&s, req, err) < 0)
+    if (prox_parse_properties(&s, req, err) < 0 || prox_read_check(&s, err) < 0)
         goto cleanup;
     began = prox_begin(db);
     nearest_stats stats;

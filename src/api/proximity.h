@@ -61,6 +61,7 @@ typedef struct prox_layer {
 
 typedef struct prox_search {
     db_conn *db;
+    http_request *req;   /* the request (read log and quota), NULL for internal searches */
     vis_class vis;
     int32_t today;
     bool attrs;          /* read the summary's attributes of each hit (default true); without them a
@@ -154,6 +155,10 @@ int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
  * prox_end(db, that) ends it (db may be NULL when nothing began). */
 bool prox_begin(db_conn *db);
 void prox_end(db_conn *db, bool began);
+/* The read log and quota of sensitive rows (api/readlog.h): check before a search that may return
+ * sources or devices (0, or -1 with err 429), record the first n hits written. */
+int prox_read_check(prox_search *s, rm_error *err);
+void prox_read_record(prox_search *s, size_t n);
 /* ?properties=a,b (empty: none) into s->select, each a visible property of a searched layer; 0 or
  * -1 with err (400 listing the allowed names). After prox_search_init. */
 int prox_parse_properties(prox_search *s, http_request *req, rm_error *err);

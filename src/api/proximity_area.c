@@ -536,7 +536,7 @@ int api_proximity_area(http_request *req, rm_error *err)
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
     s.attrs = summary;
-    if (prox_parse_properties(&s, req, err) < 0)
+    if (prox_parse_properties(&s, req, err) < 0 || prox_read_check(&s, err) < 0)
         goto cleanup;
     if (prox_collect(&s, &box, accept_area, &ctx, err) < 0)
         goto cleanup;

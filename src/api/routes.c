@@ -15,11 +15,11 @@
 #define R_FULL_READ (R_INSPECTOR | R_PLANNER | R_LICENSING | R_LEADER | R_ADMIN)
 #define R_PERSONS (R_INSPECTOR | R_LICENSING | R_LEADER | R_ADMIN)
 #define R_FINDINGS_EDIT (R_INSPECTOR | R_LICENSING | R_ADMIN)
+#define R_DOSE_SUMMARY (R_INSPECTOR | R_PLANNER | R_COUNTER | R_LICENSING | R_LEADER | R_ADMIN)
 /* Source lifecycle (issue 11): who sees sources reads it; register editors and leaders (who may
  * record exceptions) write transactions. */
 #define R_LC_READ (R_INSPECTOR | R_PLANNER | R_COUNTER | R_LICENSING | R_LEADER | R_ADMIN)
 #define R_LC_WRITE (R_LICENSING | R_LEADER | R_ADMIN)
-#define R_DOSE_SUMMARY (R_INSPECTOR | R_PLANNER | R_COUNTER | R_LICENSING | R_LEADER | R_ADMIN)
 
 const http_route api_routes[] = {
     {HTTP_GET, "/", api_landing, R_OPEN},

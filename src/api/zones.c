@@ -13,6 +13,8 @@
 
 #include "api/api.h"
 #include "api/proximity.h"
+#include "api/readlog.h"
+#include "api/state.h"
 #include "core/csv.h"
 #include "core/date.h"
 #include "core/embed.h"
@@ -434,11 +436,15 @@ int api_source_zones(http_request *req, rm_error *err)
     db_conn *db = http_thread_db(req, err);
     if (!db)
         return -1;
-    int found = read_source(db, api_caller_class(req), today, id, &z, err);
+    vis_class vis = api_caller_class(req);
+    if (vis == VIS_FULL && readlog_check(app_reads(app_state_of(req)), req, err) < 0)
+        return -1;
+    int found = read_source(db, vis, today, id, &z, err);
     if (found < 0)
         return -1;
     if (found == 0)
         return rm_error_set(err, 404, "Not Found", "no source %lld", (long long)id);
+    readlog_record(app_reads(app_state_of(req)), req, "sources", &id, 1);
     compute(&z);
     json_writer w;
     json_init(&w, &req->out);
@@ -511,6 +517,8 @@ int api_alerts(http_request *req, rm_error *err)
     query_init(&q, c, vis, today);
     buf sql = BUF_INIT;
     if (c->vis <= vis) {
+        if (readlog_check(app_reads(app_state_of(req)), req, err) < 0)
+            goto cleanup;
         query_and(&q, "(t.status IN ('lost','stolen') OR (t.orphan = 1 AND t.status = 'found'))");
         buf_puts(&sql, "SELECT ");
         query_select_list(&q, &sql);
@@ -720,6 +728,15 @@ int api_alerts(http_request *req, rm_error *err)
         buf_free(&merged);
     }
     json_arr_end(&w);
+    if (nrows) {
+        int64_t *ids = malloc(nrows * sizeof *ids);
+        if (!ids)
+            abort();
+        for (size_t i = 0; i < nrows; i++)
+            ids[i] = rows[i].id;
+        readlog_record(app_reads(app_state_of(req)), req, "sources", ids, nrows);
+        free(ids);
+    }
     json_kv_int(&w, "alertCount", (int64_t)(nrows + nevs));
     json_kv_int(&w, "eventCount", (int64_t)nevs);
     json_obj_end(&w);

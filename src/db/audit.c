@@ -127,19 +127,6 @@ int audit_verify(db_conn *c, audit_report *rep, rm_error *err)
         return db_error(c, err, 500, "reading the audit trail");
     if (rep->first_bad_id)
         return 0;
-    /* The append-only guard itself: without its triggers the table can be edited unseen next time. */
-    st = db_stmt(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND "
-                    "name IN ('audit_no_update', 'audit_no_delete')", err);
-    if (!st)
-        return -1;
-    int guards = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    db_stmt_done(st);
-    if (guards != 2) {
-        rep->first_bad_id = -1;
-        snprintf(rep->problem, sizeof rep->problem, "the triggers that keep the audit table append-only were "
-                 "removed");
-        return 0;
-    }
     st = db_stmt(c, "SELECT value FROM meta WHERE key = 'audit_head'", err);
     if (!st)
         return -1;
@@ -154,6 +141,20 @@ int audit_verify(db_conn *c, audit_report *rep, rm_error *err)
         rep->first_bad_id = -1;
         snprintf(rep->problem, sizeof rep->problem, "the newest rows of the trail are missing: the chain ends "
                  "at row %lld but its recorded head is another row", (long long)rep->rows);
+        return 0;
+    }
+    /* The append-only guard itself: without its triggers the table can be edited unseen next time. */
+    st = db_stmt(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND "
+                    "name IN ('audit_no_update', 'audit_no_delete')", err);
+    if (!st)
+        return -1;
+    int guards = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    db_stmt_done(st);
+    if (guards != 2) {
+        rep->first_bad_id = -1;
+        snprintf(rep->problem, sizeof rep->problem, "the triggers that keep the audit table append-only were "
+                 "removed");
+        return 0;
     }
     return 0;
 }

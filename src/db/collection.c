@@ -168,8 +168,8 @@ static const coll_prop source_props[] = {
      "true while the source is lost or stolen, or an orphan not yet secured (listed by /alerts); the position is "
      "its last known one"},
     /* Lifecycle (issue 11, sql/008_lifecycle.sql). */
-    {"orphan", "t.orphan", PROP_BOOL, VIS_FULL, FILTER_TEXT, "t.orphan = (? = 'true')", NULL, true_false,
-     "true for a source found without an owner (registered as orphan); ?orphan=true filters them"},
+    {"orphan", "t.orphan", PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true for a source found without an owner (registered as orphan, POST /orphans)"},
     {"container", "t.container", PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
      "The device or container the source sits in (a radiography camera), from its exchanges"},
     {"transaction_count", LC_SRC_TX_COUNT, PROP_INT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
@@ -178,9 +178,8 @@ static const coll_prop source_props[] = {
      "For a disused source: return, disposal or storage (from its disuse transaction)"},
     {"disuse_due", LC_SRC_DISUSE("plan_due"), PROP_TEXT, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
      "The date the disused source's plan is due"},
-    {"disuse_overdue", LC_SRC_DISUSE_OVERDUE, PROP_BOOL, VIS_FULL, FILTER_TEXT,
-     "coalesce(" LC_SRC_DISUSE_OVERDUE ", 0) = (? = 'true')", NULL, true_false,
-     "true when the disused source's plan is past its due date; ?disuse_overdue=true filters them"},
+    {"disuse_overdue", LC_SRC_DISUSE_OVERDUE, PROP_BOOL, VIS_FULL, FILTER_NONE, NULL, NULL, NULL,
+     "true when the disused source's plan is past its due date"},
     {"practice", "f.practice", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, "SELECT key FROM practice ORDER BY key", NULL,
      "The facility's primary practice"},
     {"ward", "f.ward", PROP_TEXT, VIS_FULL, FILTER_TEXT, NULL, NULL, NULL, "The facility's ward"},

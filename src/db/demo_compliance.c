@@ -688,6 +688,10 @@ cleanup:
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         sqlite3_finalize(*out[i]);
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers, (int *)NULL);
+    /* demo_person's e-mail slugs use the context's buffers. */
+    buf_free(&c->raw);
+    buf_free(&c->key);
+    buf_free(&c->slug);
     free(c);
     free(g);
     return rc;

@@ -56,7 +56,6 @@ int lifecycle_replay(db_conn *db, int64_t source_id, replay_state *s, int *count
         tx.lon = sqlite3_column_double(st, 3);
         tx.lat = sqlite3_column_double(st, 4);
         tx.container = container[0] ? container : NULL;
-        /* The statement is finished before the callback uses the connection's cache again. */
         char why[300];
         if (replay_apply(s, &tx, facility_pos, db, why, sizeof why) < 0) {
             rc = rm_error_set(err, 409, "History does not replay", "transaction %lld of source %lld: %s",

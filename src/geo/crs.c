@@ -27,6 +27,8 @@ static const crs_info crs_table[] = {
      {102.14, 8.33, 108, 23.4}},
     {3406, "http://www.opengis.net/def/crs/EPSG/0/3406", "VN-2000 / UTM zone 49N", false, false, false,
      {108, 10.43, 109.53, 21.56}},
+    {3857, "http://www.opengis.net/def/crs/EPSG/0/3857", "WGS 84 / Pseudo-Mercator (web maps)", false, false, false,
+     {-180, -85.06, 180, 85.06}},
     {4326, "http://www.opengis.net/def/crs/EPSG/0/4326", "WGS 84", true, true, true, {-180, -90, 180, 90}},
     {4756, "http://www.opengis.net/def/crs/EPSG/0/4756", "VN-2000", true, true, false, {102.14, 8.33, 109.53, 23.4}},
     {5896, "http://www.opengis.net/def/crs/EPSG/0/5896", "VN-2000 / TM-3 zone 481", false, false, false,
@@ -216,6 +218,8 @@ static char *build_pipeline(const crs_info *c, rm_error *err)
         else
             proj_destroy(op);
     }
+    if (!chosen && c->code == 3857 && n > 0) /* WGS 84 itself: a conversion, no datum to choose */
+        chosen = proj_list_get(ctx, ops, 0);
     if (!chosen) {
         rm_error_set(err, 500, "PROJ error", "PROJ offers no EPSG:%s operation from EPSG:%d to WGS 84 "
                      "(is proj.db complete?)", CRS_PINNED_OPERATION, c->code);

@@ -2,10 +2,10 @@
  * crs: the coordinate reference systems radmap accepts besides its storage CRS (WGS 84 lon/lat),
  * and the transforms between them, through PROJ.
  *
- * Supported: OGC CRS84 and EPSG:4326 (WGS 84), and the VN-2000 systems that Vietnamese survey
- * maps and cadastral files use: EPSG:4756 (geographic), 3405/3406 (UTM 48N/49N), 5896-5899
- * (national TM-3 zones) and 9205-9218 (provincial TM-3; 9210 is central meridian 105°45', Ho Chi
- * Minh City and the former Bình Dương).
+ * Supported: OGC CRS84 and EPSG:4326 (WGS 84), EPSG:3857 (WGS 84 / Pseudo-Mercator, web maps),
+ * and the VN-2000 systems that Vietnamese survey maps and cadastral files use: EPSG:4756
+ * (geographic), 3405/3406 (UTM 48N/49N), 5896-5899 (national TM-3 zones) and 9205-9218 (provincial
+ * TM-3; 9210 is central meridian 105°45', Ho Chi Minh City and the former Bình Dương).
  *
  * The datum trap: EPSG knows two VN-2000 to WGS 84 transformations, 5194 (valid up to 11.04°N) and
  * 6960 (national, Decision 05/2007/QĐ-BTNMT). Left to itself PROJ picks per point, and results jump

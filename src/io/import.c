@@ -538,6 +538,7 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
     x.total = -1;
     strings own = {0};
     int rc = -1, fd = -1, in_tx = 0;
+    int64_t cache_before = 0;
     pid_t pid = 0;
     char scratch[PATH_MAX] = "";
     rowpipe_reader rd;
@@ -549,9 +550,14 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
                             import_layers());
     if (x.layer_bit != MAP_BOUNDARIES) {
         x.coll = coll_find(o->layer);
-        if (!x.coll || !x.coll->fields)
+        if (!x.coll)
             return rm_error_set(err, 400, "Layer not importable", "%s cannot be imported by this build: the register "
-                                "has no writable %s collection yet", o->layer, o->layer);
+                                "has no %s collection", o->layer, o->layer);
+        if (!x.coll->fields)
+            return rm_error_set(err, 400, "Layer not importable", "%s are read-only in the register (%s), so a GIS file "
+                                "cannot add them%s", o->layer, x.coll->description,
+                                x.layer_bit == MAP_AUTHORIZATIONS ? "; the national regulator's register of "
+                                "authorizations is imported with POST /authorizations/import" : "");
     }
     for (int i = 0; i < o->nmaps; i++)
         x.maps[x.nmaps++] = o->maps[i];
@@ -618,6 +624,14 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
         goto cleanup;
     }
     rowpipe_reader_init(&rd, fd);
+    /* A large import keeps its pages in memory until the commit (one transaction): a bigger page
+     * cache for its duration, the connection's own afterwards. */
+    sqlite3_stmt *cs = NULL;
+    if (sqlite3_prepare_v2(db_sqlite(c), "PRAGMA cache_size", -1, &cs, NULL) == SQLITE_OK &&
+        sqlite3_step(cs) == SQLITE_ROW)
+        cache_before = sqlite3_column_int64(cs, 0);
+    sqlite3_finalize(cs);
+    db_exec(c, "PRAGMA cache_size = -262144", NULL);
     if (db_exec(c, "BEGIN IMMEDIATE", err) < 0)
         goto cleanup;
     in_tx = 1;
@@ -741,6 +755,11 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
 cleanup:
     if (in_tx)
         db_exec(c, "ROLLBACK", NULL);
+    if (cache_before) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %lld", (long long)cache_before);
+        db_exec(c, pragma, NULL);
+    }
     if (fd >= 0)
         close(fd);
     if (pid > 0) {
@@ -765,6 +784,7 @@ cleanup:
     buf_free(&x.update_sql);
     strmap_free(&x.orgs_by_tax);
     strmap_free(&x.orgs_by_name);
+    strmap_free(&x.orgs_by_fold);
     strings_free(&own);
     return rc;
 }

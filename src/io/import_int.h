@@ -79,12 +79,18 @@ typedef struct import_ctx {
     /* Prepared SQL (built once). */
     buf insert_sql, update_sql;
     int ninsert_fields;
-    strmap orgs_by_tax, orgs_by_name;
+    strmap orgs_by_tax, orgs_by_name, orgs_by_fold;
     bool orgs_loaded;
     enum_cache practice_names, device_type_names;
     /* Bulk path (see import_prepare): statements prepared with triggers off, whose work is replayed. */
     bool bulk;
     char rtree_sql[160];
+    bool search_deferred;     /* search keys of added rows computed once at the end */
+    buf search_all_sql;
+    int64_t max_id_before;
+    sqlite3_stmt *st_insert, *st_update, *st_practice, *st_search; /* owned (import_release) */
+    sqlite3_stmt *st_update_nopos;
+    buf update_nopos_sql, current_sql;
     rtree_point *bulk_pts;
     size_t bulk_cap;
     size_t bulk_n;

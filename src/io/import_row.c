@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/fold.h"
+#include "core/json.h"
 #include "db/audit.h"
 #include "io/crosswalk.h"
 #include "io/import_int.h"
@@ -331,7 +332,7 @@ static int load_orgs(import_ctx *x, rm_error *err)
 {
     if (x->orgs_loaded)
         return 0;
-    sqlite3_stmt *st = db_stmt(x->db, "SELECT id, tax_code, rm_fold(name) FROM organization ORDER BY id", err);
+    sqlite3_stmt *st = db_stmt(x->db, "SELECT id, tax_code, rm_fold(name), name FROM organization ORDER BY id", err);
     if (!st)
         return -1;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -339,7 +340,9 @@ static int load_orgs(import_ctx *x, rm_error *err)
         if (sqlite3_column_text(st, 1))
             strmap_put(&x->orgs_by_tax, (const char *)sqlite3_column_text(st, 1), id);
         if (sqlite3_column_text(st, 2))
-            strmap_put(&x->orgs_by_name, (const char *)sqlite3_column_text(st, 2), id);
+            strmap_put(&x->orgs_by_fold, (const char *)sqlite3_column_text(st, 2), id);
+        if (sqlite3_column_text(st, 3))
+            strmap_put(&x->orgs_by_name, (const char *)sqlite3_column_text(st, 3), id);
     }
     db_stmt_done(st);
     x->orgs_loaded = true;
@@ -549,6 +552,16 @@ void import_triggers(import_ctx *x, bool on)
 void import_release(import_ctx *x)
 {
     import_triggers(x, true);
+    sqlite3_finalize(x->st_insert);
+    sqlite3_finalize(x->st_update);
+    sqlite3_finalize(x->st_update_nopos);
+    x->st_update_nopos = NULL;
+    buf_free(&x->update_nopos_sql);
+    buf_free(&x->current_sql);
+    sqlite3_finalize(x->st_practice);
+    sqlite3_finalize(x->st_search);
+    x->st_insert = x->st_update = x->st_practice = x->st_search = NULL;
+    buf_free(&x->search_all_sql);
     free(x->bulk_pts);
     x->bulk_pts = NULL;
 }
@@ -596,6 +609,27 @@ int import_bulk_finish(import_ctx *x, rm_error *err)
             return db_error(x->db, err, 500, "indexing the imported rows");
     }
 counters:
+    if (x->search_deferred && strcmp(x->coll->table, "facility") == 0) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db_sqlite(x->db), "INSERT OR IGNORE INTO facility_practice(facility_id, practice) "
+                               "SELECT id, practice FROM facility WHERE id > ?1", -1, &st, NULL) != SQLITE_OK)
+            return db_error(x->db, err, 500, "listing the practices");
+        sqlite3_bind_int64(st, 1, x->max_id_before);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+            return db_error(x->db, err, 500, "listing the practices");
+    }
+    if (x->search_deferred) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db_sqlite(x->db), x->search_all_sql.data, -1, &st, NULL) != SQLITE_OK)
+            return db_error(x->db, err, 500, "computing the search keys");
+        sqlite3_bind_int64(st, 1, x->max_id_before);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+            return db_error(x->db, err, 500, "computing the search keys");
+    }
     import_triggers(x, true);
     sqlite3_stmt *st = db_stmt(x->db, "UPDATE layer_stat SET feature_count = feature_count + ?1, "
                                       "min_lon = min(coalesce(min_lon, ?2), ?2), min_lat = min(coalesce(min_lat, ?3), ?3), "
@@ -659,12 +693,49 @@ int import_prepare(import_ctx *x, rm_error *err)
         buf_appendf(up, "own_location = ?%d, ", base + 4);
     buf_appendf(up, "version = version + 1, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') WHERE id = ?%d",
                 base + 5);
-    /* Compile both now, so a schema problem shows before the first row. */
-    if (!db_stmt(x->db, in->data, err) || !db_stmt(x->db, up->data, err))
-        return -1;
+    /* The same update for a row that stays where it is: no geometry triggers (R*Tree, holdings). */
+    buf_reset(&x->update_nopos_sql);
+    buf_appendf(&x->update_nopos_sql, "UPDATE %s SET ", c->table);
+    int m = 0;
+    for (const coll_field *f = c->fields; f->name; f++)
+        if (f->column)
+            buf_appendf(&x->update_nopos_sql, "%s = ?%d, ", f->column, ++m);
+    if (x->table_has_legacy)
+        buf_appendf(&x->update_nopos_sql, "legacy_system = ?%d, legacy_id = ?%d, ", m + 1, m + 2);
+    buf_appendf(&x->update_nopos_sql, "version = version + 1, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') "
+                "WHERE id = ?%d", base + 5);
+    /* The statements of every row, prepared once (a schema problem shows before the first row). */
+    sqlite3 *db = db_sqlite(x->db);
+    if (sqlite3_prepare_v3(db, in->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_insert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, up->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_update, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, x->update_nopos_sql.data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_update_nopos, NULL) !=
+            SQLITE_OK ||
+        (strcmp(c->table, "facility") == 0 &&
+         sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO facility_practice(facility_id, practice) VALUES (?, ?)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &x->st_practice, NULL) != SQLITE_OK) ||
+        (c->search_update_sql &&
+         sqlite3_prepare_v3(db, c->search_update_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->st_search, NULL) != SQLITE_OK))
+        return db_error(x->db, err, 500, "preparing the import");
     x->bulk = !x->upsert_by && c->rtree && triggers_known(x, c->table) && no_insert_triggers(x, "facility_practice") &&
               no_insert_triggers(x, "organization") && no_insert_triggers(x, "audit");
     if (x->bulk) {
+        /* Search keys of added rows are computed at the end, for all of them at once, when the
+         * collection's statement is the usual "... WHERE id = ?1". */
+        const char *ss = c->search_update_sql;
+        size_t sl = ss ? strlen(ss) : 0;
+        if (sl > 13 && strcmp(ss + sl - 13, "WHERE id = ?1") == 0) {
+            buf_reset(&x->search_all_sql);
+            buf_append(&x->search_all_sql, ss, sl - 13);
+            buf_puts(&x->search_all_sql, "WHERE id > ?1");
+            sqlite3_stmt *mx = NULL;
+            char q[128];
+            snprintf(q, sizeof q, "SELECT coalesce(max(id), 0) FROM \"%s\"", c->table);
+            if (sqlite3_prepare_v2(db, q, -1, &mx, NULL) == SQLITE_OK && sqlite3_step(mx) == SQLITE_ROW) {
+                x->max_id_before = sqlite3_column_int64(mx, 0);
+                x->search_deferred = true;
+            }
+            sqlite3_finalize(mx);
+        }
         snprintf(x->rtree_sql, sizeof x->rtree_sql,
                  "INSERT OR REPLACE INTO \"%s\"(pkid, xmin, xmax, ymin, ymax) VALUES (?1, ?2, ?2, ?3, ?3)", c->rtree);
         x->bulk_env[0] = x->bulk_env[1] = 1e9;
@@ -691,23 +762,24 @@ static void bind_json(sqlite3_stmt *st, int idx, const coll_field *f, json_t *v)
 static json_t *current_values(import_ctx *x, int64_t id, char owner[16], double pos[2], int *own)
 {
     const coll_def *c = x->coll;
-    buf sql = BUF_INIT;
-    buf_appendf(&sql, "SELECT record_owner, lon, lat, %s", x->has_own_location ? "own_location" : "0");
-    if (x->table_has_legacy)
-        buf_puts(&sql, ", legacy_system, legacy_id");
-    else
-        buf_puts(&sql, ", NULL, NULL");
-    for (const coll_field *f = c->fields; f->name; f++) {
-        if (f->column)
-            buf_appendf(&sql, ", %s", f->column);
-        else if (f->type == PROP_TEXT_LIST && strcmp(f->name, "practices") == 0)
-            buf_puts(&sql, ", (SELECT group_concat(practice) FROM facility_practice WHERE facility_id = t.id)");
+    buf *sql = &x->current_sql;
+    if (!sql->len) {
+        buf_appendf(sql, "SELECT record_owner, lon, lat, %s", x->has_own_location ? "own_location" : "0");
+        if (x->table_has_legacy)
+            buf_puts(sql, ", legacy_system, legacy_id");
         else
-            buf_puts(&sql, ", NULL");
+            buf_puts(sql, ", NULL, NULL");
+        for (const coll_field *f = c->fields; f->name; f++) {
+            if (f->column)
+                buf_appendf(sql, ", %s", f->column);
+            else if (f->type == PROP_TEXT_LIST && strcmp(f->name, "practices") == 0)
+                buf_puts(sql, ", (SELECT group_concat(practice) FROM facility_practice WHERE facility_id = t.id)");
+            else
+                buf_puts(sql, ", NULL");
+        }
+        buf_appendf(sql, " FROM %s t WHERE t.id = ?", c->table);
     }
-    buf_appendf(&sql, " FROM %s t WHERE t.id = ?", c->table);
-    sqlite3_stmt *st = db_stmt(x->db, sql.data, NULL);
-    buf_free(&sql);
+    sqlite3_stmt *st = db_stmt(x->db, sql->data, NULL);
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, id);
@@ -781,29 +853,68 @@ static int64_t find_existing(import_ctx *x, json_t *props, rm_error *err)
 }
 
 /* The feature as JSON for the audit trail, with where it came from. */
+/* A jansson value written with the server's JSON writer (numbers as the API writes them). */
+static void write_value(json_writer *w, json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        json_obj_begin(w);
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) {
+            json_key(w, k);
+            write_value(w, x);
+        }
+        json_obj_end(w);
+        break;
+    }
+    case JSON_ARRAY: {
+        json_arr_begin(w);
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) write_value(w, x);
+        json_arr_end(w);
+        break;
+    }
+    case JSON_STRING: json_strn(w, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: json_int(w, json_integer_value(v)); break;
+    case JSON_REAL: json_num(w, json_real_value(v)); break;
+    case JSON_TRUE: json_bool(w, true); break;
+    case JSON_FALSE: json_bool(w, false); break;
+    default: json_write_null(w); break;
+    }
+}
+
+/* The feature as JSON for the audit trail, with where it came from; a new string. */
 static char *feature_json(import_ctx *x, int64_t id, json_t *props, double lon, double lat, bool with_import)
 {
-    json_t *f = json_object();
-    json_object_set_new(f, "type", json_string("Feature"));
-    json_object_set_new(f, "id", json_integer(id));
-    json_t *g = json_object();
-    json_object_set_new(g, "type", json_string("Point"));
-    json_t *c = json_array();
-    json_array_append_new(c, json_real(lon));
-    json_array_append_new(c, json_real(lat));
-    json_object_set_new(g, "coordinates", c);
-    json_object_set_new(f, "geometry", g);
-    json_object_set(f, "properties", props);
+    buf b = BUF_INIT;
+    json_writer w;
+    json_init(&w, &b);
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "Feature");
+    json_kv_int(&w, "id", id);
+    json_key(&w, "geometry");
+    json_obj_begin(&w);
+    json_kv_str(&w, "type", "Point");
+    json_key(&w, "coordinates");
+    json_arr_begin(&w);
+    json_num(&w, lon);
+    json_num(&w, lat);
+    json_arr_end(&w);
+    json_obj_end(&w);
+    json_key(&w, "properties");
+    write_value(&w, props);
     if (with_import) {
-        json_t *im = json_object();
-        json_object_set_new(im, "id", json_string(x->rep->import_id));
-        json_object_set_new(im, "file", json_string(x->file_label));
-        json_object_set_new(im, "row", json_integer(x->row));
-        json_object_set_new(f, "import", im);
+        json_key(&w, "import");
+        json_obj_begin(&w);
+        json_kv_str(&w, "id", x->rep->import_id);
+        json_kv_str(&w, "file", x->file_label);
+        json_kv_int(&w, "row", x->row);
+        json_obj_end(&w);
     }
-    char *s = json_dumps(f, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(f);
-    return s;
+    json_obj_end(&w);
+    return buf_detach(&b, NULL);
 }
 
 static void grow_env(import_ctx *x, double lon, double lat)
@@ -1077,9 +1188,18 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             json_t *j = json_string(org_name);
             validate_field(x->db, &org_name_field, j, x->today, NULL, e);
             json_decref(j);
-            char *k = fold_dup(org_name);
-            org_id = strmap_get(&x->orgs_by_name, k);
-            free(k);
+            /* The same name; or, for a name typed without diacritics ("Cong ty CP Benh vien Tam Duc"),
+             * the name it folds like. Names with different diacritics are different licensees
+             * ("Thiên Hiền", "Thiện Hiền"). */
+            org_id = strmap_get(&x->orgs_by_name, org_name);
+            bool ascii = true;
+            for (const char *q = org_name; *q; q++)
+                ascii &= (unsigned char)*q < 0x80;
+            if (!org_id && ascii) {
+                char *k = fold_dup(org_name);
+                org_id = strmap_get(&x->orgs_by_fold, k);
+                free(k);
+            }
         }
         if (!org_id && !have_org)
             validate_add(e, "organization", "is required to register a licensee with tax code %s", tax);
@@ -1215,14 +1335,16 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         if (have_tax)
             strmap_put(&x->orgs_by_tax, tax, org_id);
         char *k = fold_dup(org_name);
-        strmap_put(&x->orgs_by_name, k, org_id);
+        strmap_put(&x->orgs_by_fold, k, org_id);
         free(k);
+        strmap_put(&x->orgs_by_name, org_name, org_id);
         x->rep->organizations_created++;
         json_object_set_new(props, "organization_id", json_integer(org_id));
     }
     /* The write. */
     bool bulk = x->bulk && !id;
-    sqlite3_stmt *st = db_stmt(x->db, id ? x->update_sql.data : x->insert_sql.data, err);
+    bool moved = !id || lon != old_pos[0] || lat != old_pos[1] || (x->has_own_location && own != old_own);
+    sqlite3_stmt *st = !id ? x->st_insert : moved ? x->st_update : x->st_update_nopos;
     if (!st)
         goto done;
     int k = 0;
@@ -1244,10 +1366,12 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     }
     if (!id)
         sqlite3_bind_text(st, k + 1, x->record_owner, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, k + 2, lon);
-    sqlite3_bind_double(st, k + 3, lat);
-    if (x->has_own_location)
-        sqlite3_bind_int(st, k + 4, own);
+    if (moved) {
+        sqlite3_bind_double(st, k + 2, lon);
+        sqlite3_bind_double(st, k + 3, lat);
+        if (x->has_own_location)
+            sqlite3_bind_int(st, k + 4, own);
+    }
     if (id)
         sqlite3_bind_int64(st, k + 5, id);
     int s = sqlite3_step(st);
@@ -1292,11 +1416,11 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             sqlite3_step(st);
             db_stmt_done(st);
         }
-        st = db_stmt(x->db, "INSERT OR IGNORE INTO facility_practice(facility_id, practice) VALUES (?, ?)", err);
-        if (!st)
-            goto done;
+        st = x->st_practice;
         json_t *list = json_object_get(props, "practices");
-        for (size_t i = 0; i <= (json_is_array(list) ? json_array_size(list) : 0); i++) {
+        /* In the bulk path the primary practices of the new rows are listed at the end, at once. */
+        for (size_t i = bulk && x->search_deferred ? 1 : 0; i <= (json_is_array(list) ? json_array_size(list) : 0);
+             i++) {
             json_t *p = i == 0 ? json_object_get(props, "practice") : json_array_get(list, i - 1);
             if (!json_is_string(p))
                 continue;
@@ -1306,10 +1430,8 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             db_stmt_done(st);
         }
     }
-    if (c->search_update_sql) {
-        st = db_stmt(x->db, c->search_update_sql, err);
-        if (!st)
-            goto done;
+    if (c->search_update_sql && !(bulk && x->search_deferred)) {
+        st = x->st_search;
         sqlite3_bind_int64(st, 1, id);
         s = sqlite3_step(st);
         db_stmt_done(st);

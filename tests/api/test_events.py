@@ -111,8 +111,8 @@ def test_orphan_source_registered_on_map_with_zones(reg):
     a = [f for f in doc["features"] if f["geometry"]["type"] == "Point" and f["properties"]["layer"] == "sources"
          and f["id"] == src["id"]]
     assert a and a[0]["properties"]["zones"]
-    items = reg.get("/collections/sources/items", params={"orphan": "true"}).json()
-    assert src["id"] in [f["id"] for f in items["features"]]
+    item = reg.get("/collections/sources/items/%d" % src["id"]).json()
+    assert item["properties"]["orphan"] is True and item["properties"]["alert"] is True
     evs = reg.get("/collections/events/items", params={"status": "open"}).json()
     assert ev["id"] in [f["id"] for f in evs["features"]]
     problem(reg.send("POST", "/orphans", {"nuclide": "Xx-1", "lon": 0, "lat": 0}), 422)

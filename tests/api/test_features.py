@@ -594,7 +594,7 @@ def test_invalid_at(base_url, http, at):
     problem(http.get(base_url + "/collections/sources/items", params={"at": at}, timeout=10), 400, "at")
 
 
-@pytest.mark.parametrize("f", ["html", "xml", "csv"])
+@pytest.mark.parametrize("f", ["html", "xml", "docx"])
 def test_items_invalid_f(base_url, http, f):
     problem(http.get(base_url + "/collections/facilities/items", params={"f": f}, timeout=10), 400, "f")
 

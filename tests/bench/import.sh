@@ -42,7 +42,7 @@ ogr2ogr -f GPKG "$tmp/facilities.gpkg" "$tmp/facilities.csv" -oo X_POSSIBLE_NAME
 timed() {
     local out="$tmp/time.txt"
     /usr/bin/time -f "%e %U %S" -o "$out" "$@" >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log" >&2; return 1; }
-    awk '{ printf "%.2f %.2f", $1, $2 + $3 }' "$out"
+    awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$out"
 }
 
 import_case() { # label file [options...]

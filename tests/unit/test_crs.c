@@ -50,7 +50,7 @@ static void test_parse(void **state)
     c = crs_from_uri("EPSG:4326", "crs", &err);
     assert_true(c && c->wgs84 && c->lat_first);
     assert_true(crs_from_uri("EPSG:4756", "crs", &err)->lat_first);
-    const char *bad[] = {"EPSG:3857", "EPSG:", "EPSG:92x0", "http://www.opengis.net/def/crs/EPSG/0/", "[EPSG:9210",
+    const char *bad[] = {"EPSG:3395", "EPSG:", "EPSG:92x0", "http://www.opengis.net/def/crs/EPSG/0/", "[EPSG:9210",
                          "", "WGS84", "EPSG:1234567"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rm_error e = {0};
@@ -61,7 +61,7 @@ static void test_parse(void **state)
     }
     size_t n;
     const crs_info *all = crs_supported(&n);
-    assert_int_equal(n, 23);
+    assert_int_equal(n, 24);
     for (size_t i = 0; i < n; i++)
         assert_ptr_equal(crs_find(all[i].code), &all[i]);
 }
@@ -100,6 +100,16 @@ static void test_transforms(void **state)
                         k->x, k->y);
             fail();
         }
+    }
+    /* Web Mercator: the spherical formulas on the WGS 84 radius. */
+    {
+        rm_error e = {0};
+        double x, y, lon, lat;
+        assert_int_equal(crs_from_wgs84(crs_find(3857), 106.7, 10.77, &x, &y, "p", &e), 0);
+        assert_true(fabs(x - 106.7 * M_PI / 180 * 6378137.0) < 1e-6);
+        assert_true(fabs(y - log(tan(M_PI / 4 + 10.77 * M_PI / 360)) * 6378137.0) < 1e-6);
+        assert_int_equal(crs_to_wgs84(crs_find(3857), x, y, &lon, &lat, "p", &e), 0);
+        assert_true(fabs(lon - 106.7) < 1e-10 && fabs(lat - 10.77) < 1e-10);
     }
     /* Identity for WGS 84, with a range check. */
     rm_error err = {0};
