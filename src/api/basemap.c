@@ -271,6 +271,8 @@ int api_basemap_tilejson(http_request *req, rm_error *err)
     return 0;
 }
 
+static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
+
 int api_basemaps(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {NULL};
@@ -292,7 +294,7 @@ int api_basemaps(http_request *req, rm_error *err)
                 snprintf(names[n++], sizeof names[0], "%.*s", (int)(l - 8), e->d_name);
         }
         closedir(d);
-        qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+        qsort(names, (size_t)n, sizeof names[0], cmp_name);
         for (int i = 0; i < n; i++) {
             json_obj_begin(&w);
             json_kv_str(&w, "name", names[i]);

@@ -128,6 +128,8 @@ void prox_clear_hits(prox_search *s);
 /* Make the first min(limit, hits) hits the nearest ones, exact and sorted by distance, then layer,
  * then id (the rest keep estimates, in no order). 0, or -1 with err. */
 int prox_top(prox_search *s, size_t limit, rm_error *err);
+/* qsort order of hits: distance, then layer, then id. */
+int prox_hit_cmp(const void *a, const void *b);
 /* Make one hit's distance and bearing exact (reading its position if only its box was seen). */
 int prox_exact(prox_search *s, prox_hit *h, rm_error *err);
 

@@ -9,7 +9,8 @@
  * the edge are measured. Nearest neighbours come out of the same walk in order of a lower bound of
  * their distance (as PostGIS's <-> does), so k = 10 opens a handful of nodes wherever the point is.
  *
- * The walk reads the tree's shadow table <rtree>_node through incremental blob I/O. Its format is
+ * The walk reads the tree's shadow table <rtree>_node (by statement, then through incremental blob
+ * I/O when it reads many nodes). Its format is
  * SQLite's (ext/rtree/rtree.c, stable since 2008): node 1 is the root and starts with the tree's
  * depth (2 bytes, big-endian), every node has its cell count (2 bytes) and cells of a 64-bit id
  * (a child node, or the row id in a leaf) and the box as big-endian float32 xmin, xmax, ymin, ymax,
@@ -39,6 +40,7 @@
 
 #define RT_MAX_NODE 65536
 #define RT_CELL 24
+#define RT_STMT_READS 32 /* node reads through a statement before a walk opens a blob handle */
 
 typedef struct rt_item {
     double lb, ub;   /* bounds of the distance to anything in it (ub: NAN until needed) */
@@ -55,6 +57,9 @@ typedef struct rt_walk {
     sqlite3_blob *blob;
     const char *table;   /* the layer's table, for exact positions */
     sqlite3_stmt *position; /* SELECT lon, lat FROM table WHERE id = ? (from the connection's cache) */
+    char node_table[160];
+    char node_sql[224];
+    int reads;
     int depth;
     double qlon, qlat;
     rt_item *heap;
@@ -80,14 +85,36 @@ static double bef(const unsigned char *p)
     return f;
 }
 
-/* Read node `nodeno` into w->buf; its cell count, or -1 with err. */
+/* Read node `nodeno` into w->buf; its cell count, or -1 with err. The first reads go through a
+ * cached statement (a nearest search reads a handful of nodes); a walk that reads many switches to
+ * incremental blob I/O, which costs a statement to open and little per node afterwards. */
 static int rt_node(rt_walk *w, int64_t nodeno, rm_error *err)
 {
-    int rc = sqlite3_blob_reopen(w->blob, nodeno);
-    int n = rc == SQLITE_OK ? sqlite3_blob_bytes(w->blob) : 0;
-    if (rc != SQLITE_OK || n < 4 || n > RT_MAX_NODE || sqlite3_blob_read(w->blob, w->buf, n, 0) != SQLITE_OK)
-        return rm_error_set(err, 500, "Database error", "reading spatial index node %lld: %s", (long long)nodeno,
-                            sqlite3_errmsg(w->db));
+    int n = 0;
+    if (!w->blob && w->reads < RT_STMT_READS) {
+        sqlite3_stmt *st = db_stmt(w->conn, w->node_sql, err);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, nodeno);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            n = sqlite3_column_bytes(st, 0);
+            if (n >= 4 && n <= RT_MAX_NODE)
+                memcpy(w->buf, sqlite3_column_blob(st, 0), (size_t)n);
+        }
+        db_stmt_done(st);
+        if (r != SQLITE_ROW || n < 4 || n > RT_MAX_NODE)
+            return rm_error_set(err, 500, "Database error", "reading spatial index node %lld: %s", (long long)nodeno,
+                                r == SQLITE_ROW ? "bad size" : sqlite3_errmsg(w->db));
+    } else {
+        int rc = w->blob ? sqlite3_blob_reopen(w->blob, nodeno)
+                         : sqlite3_blob_open(w->db, "main", w->node_table, "data", nodeno, 0, &w->blob);
+        n = rc == SQLITE_OK ? sqlite3_blob_bytes(w->blob) : 0;
+        if (rc != SQLITE_OK || n < 4 || n > RT_MAX_NODE || sqlite3_blob_read(w->blob, w->buf, n, 0) != SQLITE_OK)
+            return rm_error_set(err, 500, "Database error", "reading spatial index node %lld: %s", (long long)nodeno,
+                                sqlite3_errmsg(w->db));
+    }
+    w->reads++;
     int cells = be16(w->buf + 2);
     if (4 + cells * RT_CELL > n)
         return rm_error_set(err, 500, "Database error", "spatial index node %lld is malformed", (long long)nodeno);
@@ -103,13 +130,8 @@ static int rt_open(rt_walk *w, db_conn *conn, const char *rtree, const char *tab
     w->table = table;
     w->qlon = lon;
     w->qlat = lat;
-    char name[160];
-    snprintf(name, sizeof name, "%s_node", rtree);
-    if (sqlite3_blob_open(w->db, "main", name, "data", 1, 0, &w->blob) != SQLITE_OK) {
-        rm_error_set(err, 500, "Database error", "opening spatial index %s: %s", rtree, sqlite3_errmsg(w->db));
-        w->blob = NULL;
-        return -1;
-    }
+    snprintf(w->node_table, sizeof w->node_table, "%s_node", rtree);
+    snprintf(w->node_sql, sizeof w->node_sql, "SELECT data FROM \"%s\" WHERE nodeno = ?", w->node_table);
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT lon, lat FROM %s WHERE id = ?", table);
     w->position = db_stmt(conn, sql, err);

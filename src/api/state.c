@@ -146,9 +146,9 @@ int app_follow_changes(app_state *s, db_conn *db, rm_error *err)
     if (strcmp(restored, s->restored_at) != 0) {
         /* `radmap restore` replaced the database: its change log is another history, so every
          * cached tile and every snapshot point goes, and following starts again at its end. */
-        tilecache_clear(s->tiles);
         for (int i = 0; i < s->npoints && rc == 0; i++)
             rc = pointindex_patch(s->points[i], db, -180, -90, 180, 90, err);
+        tilecache_clear(s->tiles);
         sqlite3_stmt *last = rc == 0 ? db_stmt(db, "SELECT coalesce(max(id), 0) FROM tile_change", err) : NULL;
         if (last && sqlite3_step(last) == SQLITE_ROW) {
             s->last_change_id = sqlite3_column_int64(last, 0);
@@ -172,8 +172,9 @@ int app_follow_changes(app_state *s, db_conn *db, rm_error *err)
         for (int i = 0; i < 4; i++)
             b[i] = sqlite3_column_double(st, i + 1);
         /* Any change may alter any layer's tiles in its box (a source changes its facility's
-         * category; a facility that moves takes its sources and devices along). */
-        tilecache_invalidate(s->tiles, b[0], b[1], b[2], b[3]);
+         * category; a facility that moves takes its sources and devices along). The snapshots are
+         * patched first and the tiles dropped after, so that a tile encoded meanwhile from an
+         * unpatched snapshot is refused by the cache's generation check. */
         for (int i = 0; i < s->npoints; i++)
             if (pointindex_patch(s->points[i], db, b[0], b[1], b[2], b[3], err) < 0) {
                 rc = -1;
@@ -181,6 +182,7 @@ int app_follow_changes(app_state *s, db_conn *db, rm_error *err)
             }
         if (rc < 0)
             break;
+        tilecache_invalidate(s->tiles, b[0], b[1], b[2], b[3]);
         s->last_change_id = sqlite3_column_int64(st, 0);
     }
     if (rc == 0 && r != SQLITE_DONE)

@@ -21,12 +21,10 @@
 static const char *const facility_attrs[] = {"code", "name", "practice", "status", "max_category",
                                              "aggregate_category", "source_count", "device_count", "licence_status",
                                              "licence_expires", "declaration_status", "next_inspection_due",
-                                             "inspection_overdue", "compliance_status", "compliance_reason",
-                                             "enforcement_status", NULL};
+                                             "inspection_overdue", "enforcement_status", NULL};
 static const char *const source_attrs[] = {"facility_id", "nuclide", "activity_bq_now", "iaea_category", "status",
                                            "alert", NULL};
-static const char *const device_attrs[] = {"facility_id", "type", "status", "compliance_status", "compliance_reason",
-                                           "qc_status", NULL};
+static const char *const device_attrs[] = {"facility_id", "type", "status", "qc_status", NULL};
 static const char *const receptor_attrs[] = {"name", "kind", "capacity", NULL};
 static const char *const event_attrs[] = {"kind", "severity", "status", "alert", "occurred_at", NULL};
 

@@ -226,7 +226,8 @@ static int serial_pairs(db_conn *c, const char *collection, const char *table, c
     }
     db_stmt_done(st);
     buf_free(&k);
-    qsort(v, n, sizeof *v, cmp_serial);
+    if (n)
+        qsort(v, n, sizeof *v, cmp_serial);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         for (size_t j = i + 1; j < n && strcmp(v[i].key, v[j].key) == 0 && rc == 0; j++) {

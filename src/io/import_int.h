@@ -104,8 +104,9 @@ typedef struct import_ctx {
     long total;               /* rows expected (-1 unknown) */
 } import_ctx;
 
-/* import_row.c */
-/* Prepare the statements of the run (after the first layer record). 0 or -1 with err. */
+/* import_bulk.c */
+/* Prepare the statements of the run (after the first layer record), and choose the bulk path when
+ * it applies. 0 or -1 with err. */
 int import_prepare(import_ctx *x, rm_error *err);
 /* After the last row, inside the transaction: what the skipped triggers would have done. 0 or -1. */
 int import_bulk_finish(import_ctx *x, rm_error *err);
@@ -113,12 +114,44 @@ int import_bulk_finish(import_ctx *x, rm_error *err);
 void import_triggers(import_ctx *x, bool on);
 /* Free what import_prepare made (triggers back on). */
 void import_release(import_ctx *x);
+
+/* import_row.c */
 /* Import one feature: 0 (written or refused: see the report), -1 with err on a failure that ends
  * the import (database error). */
 int import_row(import_ctx *x, const rowpipe_feature *f, rm_error *err);
+
+/* import.c */
 /* Record a refused row's reasons in the report. */
 void import_add_issue(import_report *rep, long row, const char *field, const char *reason);
+/* Add a line to the report's notes. */
+void import_note(import_report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* import_plan.c */
+/* The column plan of a layer record (x->plan, x->col_lon ...; the mapping lines of the report). 0 or
+ * -1 with err (400 for a --map naming an unknown field or column). */
+int import_plan_layer(import_ctx *x, const rowpipe_layer *l, rm_error *err);
+/* The CRS of a layer's positions (the file's, or --crs when it declares none) into x->rp. 0 or -1. */
+int import_layer_crs(import_ctx *x, const rowpipe_layer *l, rm_error *err);
+
+/* import_value.c */
+void strmap_put(strmap *m, const char *key, int64_t val); /* the first value of a key stays */
+int64_t strmap_get(const strmap *m, const char *key);     /* 0 when absent */
 void strmap_free(strmap *m);
 void enum_cache_free(enum_cache *ec);
+/* Whether s[0..n) is valid UTF-8. */
+int import_utf8_valid(const char *s, size_t n);
+/* The text of a cell trimmed, in out (NULL when absent or blank; valid until out changes). */
+const char *import_cell(const rowpipe_str *v, buf *out);
+/* The JSON value the API would receive for field f written as text in a file (pc: its column, may
+ * be NULL); NULL when the text is not valid UTF-8. */
+json_t *import_field_value(import_ctx *x, const plan_col *pc, const coll_field *f, const char *text);
+/* The register's licensees, by tax code, by name and by folded name (once per run). 0 or -1. */
+int import_load_orgs(import_ctx *x, rm_error *err);
+/* A tax code as registers write it, cleaned (a 9-digit code gets back its leading zero). */
+void import_tax_code(const char *s, char out[32]);
+/* Reproject positions of the current layer's CRS in place (wkb_transform callback). */
+int import_transform_xy(void *arg, double *xy, size_t n);
+/* The row's WGS 84 position: 1 found, 0 none, -1 refused (reason added to e). */
+int import_position(import_ctx *x, const rowpipe_feature *f, double *lon, double *lat, validate_errors *e);
 
 #endif

@@ -372,7 +372,6 @@ int offline_build(const char *db_path, const char *out_path, const offline_optio
     rep->bytes = atomic_load(&s->bytes);
     rep->seconds = progress_elapsed_s(&pr);
     /* MBTiles 1.3 metadata. */
-    char v[256];
     buf json = BUF_INIT, names = BUF_INIT;
     for (int i = 0; i < s->nlayers; i++)
         buf_appendf(&names, "%s%s", i ? "," : "", s->layers[i]->name);
@@ -410,7 +409,6 @@ int offline_build(const char *db_path, const char *out_path, const offline_optio
         mrc = mbtiles_set_meta(s->mb, "json", json.data, err);
     buf_free(&json);
     buf_free(&names);
-    (void)v;
     if (mrc < 0)
         goto done;
     mbtiles *mb = s->mb;

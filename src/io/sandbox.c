@@ -28,6 +28,17 @@
 
 extern char **environ;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RADMAP_SANDBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RADMAP_SANDBOX_ASAN 1
+#endif
+#endif
+#ifndef RADMAP_SANDBOX_ASAN
+#define RADMAP_SANDBOX_ASAN 0
+#endif
+
 static const char *worker_program = "/proc/self/exe";
 
 void sandbox_set_program(const char *path) { worker_program = path; }
@@ -251,7 +262,13 @@ int sandbox_worker_main(int argc, char **argv)
     }
     set_limit(RLIMIT_CORE, 0, 0);
     set_limit(RLIMIT_CPU, (rlim_t)l.cpu_s, (rlim_t)l.cpu_s + 5);
+#if RADMAP_SANDBOX_ASAN
+    /* AddressSanitizer reserves terabytes of address space for its shadow memory: an address-space
+     * limit would stop the worker before it starts. Sanitizer builds go without it. */
+    l.mem_mb = 0;
+#else
     set_limit(RLIMIT_AS, (rlim_t)l.mem_mb << 20, (rlim_t)l.mem_mb << 20);
+#endif
     set_limit(RLIMIT_FSIZE, (rlim_t)l.fsize_mb << 20, (rlim_t)l.fsize_mb << 20);
     set_limit(RLIMIT_NOFILE, 256, 256);
     const char *netns = "no network namespace (the kernel refused unshare)";
@@ -261,8 +278,13 @@ int sandbox_worker_main(int argc, char **argv)
         netns = "empty network namespace (user namespace)";
     int sc = no_sockets();
     char note[300];
-    snprintf(note, sizeof note, "sandbox: separate process; limits cpu %lds, memory %ld MiB, files %ld MiB; %s; %s",
-             l.cpu_s, l.mem_mb, l.fsize_mb, netns,
+    char mem[48];
+    if (l.mem_mb)
+        snprintf(mem, sizeof mem, "memory %ld MiB", l.mem_mb);
+    else
+        snprintf(mem, sizeof mem, "no memory limit (sanitizer build)");
+    snprintf(note, sizeof note, "sandbox: separate process; limits cpu %lds, %s, files %ld MiB; %s; %s", l.cpu_s, mem,
+             l.fsize_mb, netns,
              sc == 0 ? "seccomp: sockets other than AF_UNIX refused" : "no seccomp filter (refused by the kernel)");
     note_ctx nc = {note, 0};
     return parse_file(path, &o, emit_with_note, &nc) == 0 ? 0 : 1;

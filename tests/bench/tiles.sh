@@ -30,7 +30,9 @@
 # PostgreSQL runs as a private cluster in a temporary directory on a unix socket (as the postgres
 # user when started as root); nginx on a free loopback port. Every process started here is stopped
 # on exit. PostGIS is timed without HTTP and gzip (pgbench speaks the database protocol): that
-# favours it, hence the uncompressed radmap row beside it.
+# favours it, hence the uncompressed radmap row beside it. The PostGIS tiles carry the facility
+# attributes of issue 3, precomputed; radmap's carry whatever its tile attribute list holds now,
+# computed per feature (the notes say how many).
 #
 # usage: tests/bench/tiles.sh [RADMAP_BINARY]        (default build/radmap)
 # environment: BENCH_SIZES ("100000 1000000"), BENCH_DURATION seconds of each cached and nginx run
@@ -305,6 +307,9 @@ for n in $sizes; do
     curl -sf -o /dev/null -H "$auth" "$base/tiles/facilities/$(awk -F/ '$1 < 12 { print; exit }' "$tmp/all-tiles.txt").mvt" || true
     first_ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
     sed 's|^|/tiles/facilities/|; s|$|.mvt|' "$tmp/all-tiles.txt" >"$tmp/all-paths.txt"
+    nattrs=$(curl -s -H "$auth" "$base/tiles/facilities.json" | python3 -c 'import json, sys
+f = json.load(sys.stdin)["vector_layers"][0]["fields"]
+print(len([k for k in f if k not in ("cluster", "point_count")]))')
     curl_cfg "$base" "$tmp/all-paths.txt" "$static" >"$tmp/curl.cfg"
     curl -s --no-progress-meter --create-dirs --parallel --parallel-max "$server_threads" -H "$auth" -H "Accept-Encoding: gzip" \
         -K "$tmp/curl.cfg" -w '%{http_code} %{time_total} %{size_download} %header{content-encoding} %{url_effective}\n' \
@@ -496,6 +501,8 @@ EOF
     {
         echo "$n facilities: $ntiles tiles with data (of $(wc -l <"$tmp/all-tiles.txt")), $(wc -l <"$tmp/refused.txt")" \
             "refused with 503 in the unloaded pass (left out); init $init_s; PostGIS load $pg_load;"
+        echo "    radmap's facilities tiles carry $nattrs attributes (computed per feature), PostGIS's the 8 of issue 3" \
+            "(precomputed);"
         echo "    first clustered tile after start (builds the point snapshot) $first_ms ms; slowest unloaded tile $slowest; biggest $biggest;"
         echo "    uncached runs got through $u_n (gzip), $i_n (identity) and PostGIS $g_n tiles;"
         echo "    cached list $ncached tiles: $c_hits hits, $c_misses misses in the measured run, $c_evictions evictions" \

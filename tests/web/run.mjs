@@ -268,7 +268,7 @@ try {
   } else {
     run(BIN, ['init', db, '--demo', '--users-file', usersFile], { RADMAP_TODAY: TODAY });
     run(BIN, ['import', db, join(ROOT, 'web', 'node_modules', 'world-atlas', 'countries-10m.json'),
-      '--layer', 'boundaries', '--set', 'level=country']);
+      '--layer', 'boundaries', '--set', 'level=country', '--skip-invalid']);
   }
   server = await startServer(db);
   const base = server.url;
