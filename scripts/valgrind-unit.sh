@@ -12,11 +12,14 @@ export RADMAP_SOURCE_DIR=$PWD RADMAP_TODAY=2026-06-15 supp=$PWD/tests/valgrind.s
 run_one() {
   t=$1
   start=$(date +%s)
-  if valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
-       --error-exitcode=99 --suppressions="$supp" "$t" >"$t.valgrind.out" 2>"$t.valgrind.log"; then
+  rc=0
+  valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    --error-exitcode=99 --suppressions="$supp" "$t" >"$t.valgrind.out" 2>"$t.valgrind.log" || rc=$?
+  if [ "$rc" = 0 ]; then
     echo "valgrind: $(basename "$t") ok ($(( $(date +%s) - start )) s)"
   else
-    echo "valgrind: $(basename "$t") FAILED (exit $?):"
+    # 99: valgrind found an error; anything else: the test itself failed.
+    echo "valgrind: $(basename "$t") FAILED ($([ "$rc" = 99 ] && echo "memory error or leak" || echo "test failed, exit $rc")):"
     tail -n 60 "$t.valgrind.out" "$t.valgrind.log"
     return 1
   fi

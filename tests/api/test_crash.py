@@ -2,15 +2,18 @@
 Crash safety (issue 9): no acknowledged write is lost, no refused one appears, nothing is corrupt.
 
 Writers edit the register through the API (creates, patches, deletes, plus creates that must be
-refused with 422 and patches with a stale If-Match that must be refused with 412) while the server
-is killed with SIGKILL at random moments, 20 times. After each kill, before the restart, the
+refused with 422 and patches with a stale If-Match that must be refused with 412), and one receives
+dossiers at the counter and moves them through appraisal steps (with stale steps that must be
+refused), while the server is killed with SIGKILL at random moments, 20 times. After each kill, before the restart, the
 database file is checked as the next server would find it:
 
 - every write answered 2xx is there, with its value; every write refused (4xx/5xx) is not; a write
   whose answer never came (cut by the kill) is either wholly there or wholly absent;
 - PRAGMA integrity_check is ok and `radmap audit verify` passes;
 - the audit trail matches the data: each facility's newest audit row holds its current name and
-  version (or is its deletion), and the number of create and update rows equals its version.
+  version (or is its deletion), and the number of create and update rows equals its version;
+- each dossier is at the last step it was acknowledged at, and its step history holds exactly the
+  steps acknowledged (or cut by the kill), in order.
 
 The server writes with synchronous=FULL in WAL mode, so an acknowledged write would also survive a
 power loss; SIGKILL proves the process side (no acknowledgement before the commit is in the WAL).
@@ -47,6 +50,8 @@ class Model:
         self.lock = threading.Lock()
         self.possible = {}        # code -> set of (name, version) | None
         self.ids = {}             # code -> id
+        self.dossiers = {}        # dossier id -> set of possible (step, version)
+        self.pending_dossiers = 0 # creations cut by a kill (receipt number unknown)
         self.refused_codes = set()
         self.refused_names = set()
         self.acknowledged = 0
@@ -168,6 +173,78 @@ class Writer(threading.Thread):
                         m.refused += 1
 
 
+def next_step(step):
+    """The appraisal step recorded after step: received, assigned, completeness_review, then site
+    visits and expert reviews in turn."""
+    if step in ("received",):
+        return "assigned"
+    if step == "assigned":
+        return "completeness_review"
+    return "expert_review" if step in ("completeness_review", "site_visit") else "site_visit"
+
+
+class DossierWriter(Writer):
+    """Receives dossiers and records their steps (If-Match on the dossier's version); now and then a
+    step with a stale version, which must be refused."""
+
+    def write(self):
+        m = self.model
+        while not self.stop.is_set():
+            with m.lock:
+                known = [(d, next(iter(p))) for d, p in m.dossiers.items() if len(p) == 1]
+            if len(known) < 2 or self.rng.random() < 0.2:
+                st, r = self.call("POST", "/dossiers", json={"procedure": "xray_declaration",
+                                                              "applicant": "Phòng khám " + self.uid("D")})
+                with m.lock:
+                    if st is None:
+                        m.unknown += 1
+                        m.pending_dossiers += 1
+                    elif st == 201:
+                        d = r.json()
+                        m.dossiers[d["id"]] = {(d["step"], 1)}
+                        m.acknowledged += 1
+                    else:
+                        raise AssertionError("POST /dossiers: %d %s" % (st, r.text[:300]))
+                continue
+            did, (step, version) = self.rng.choice(known)
+            stale = self.rng.random() < 0.1
+            new = next_step(step)
+            with m.lock:
+                if not stale:
+                    m.dossiers[did] = {(step, version), (new, version + 1)}
+            st, r = self.call("POST", "/dossiers/%d/steps" % did, json={"step": new},
+                              headers={"If-Match": '"v%d"' % (version - 1 if stale else version)})
+            with m.lock:
+                if st is None:
+                    m.unknown += 1
+                    if stale:
+                        continue
+                elif 200 <= st < 300:
+                    assert not stale, "a step with a stale version was accepted: %s" % r.text[:300]
+                    m.dossiers[did] = {(new, version + 1)}
+                    m.acknowledged += 1
+                else:
+                    assert st in (409, 412, 428), (st, r.text[:300])
+                    m.dossiers[did] = {(step, version)}
+                    m.refused += 1
+
+
+def check_dossiers(c, model):
+    """Each dossier is at an allowed step and version, and its step history is the acknowledged one."""
+    with model.lock:
+        for did, possible in model.dossiers.items():
+            row = c.execute("SELECT step, version FROM dossier WHERE id = ?", (did,)).fetchone()
+            assert row is not None, "dossier %d was acknowledged and is gone" % did
+            state = (row[0], row[1])
+            assert state in possible, "dossier %d is %r, expected one of %r" % (did, state, possible)
+            model.dossiers[did] = {state}
+            steps = [s for (s,) in c.execute("SELECT step FROM dossier_step WHERE dossier_id = ? ORDER BY id", (did,))]
+            assert steps and steps[-1] == state[0], (did, steps, state)
+            assert len(steps) == state[1], "dossier %d: version %d but %d steps %r" % (did, state[1], len(steps), steps)
+            for a, b in zip(steps[1:], steps[2:]):
+                assert b == next_step(a), "dossier %d: step %s after %s" % (did, b, a)
+
+
 def check_database(db, model):
     """Check the database file after a kill (no server running) against the model, then collapse the
     model's uncertain states to what the file holds."""
@@ -198,6 +275,8 @@ def check_database(db, model):
         for fid, action, after in c.execute("SELECT feature_id, action, after_json FROM audit "
                                             "WHERE collection = 'facilities' ORDER BY id"):
             trail.setdefault(fid, []).append((action, json.loads(after) if after else None))
+        if model.dossiers:
+            check_dossiers(c, model)
         current = {fid: (name, version) for fid, name, version in c.execute("SELECT id, name, version FROM facility")}
         for fid, (name, version) in current.items():
             assert fid in trail, "facility %d has no audit row" % fid
@@ -230,12 +309,21 @@ def test_sigkill_during_writes_loses_nothing(workdir):
     token = run_radmap("user", "add", db, "crash.writer", "--role", "licensing").stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"rm_[A-Za-z0-9_-]{43}", token)
     model = Model()
+    # Dossier transitions when this register has the licensing module (and its procedures).
+    c = sqlite3.connect(db)
+    try:
+        dossiers = bool(c.execute("SELECT 1 FROM sqlite_master WHERE name = 'dossier'").fetchone()) and bool(
+            c.execute("SELECT 1 FROM procedure WHERE key = 'xray_declaration'").fetchone())
+    finally:
+        c.close()
     rng = random.Random(int(os.environ.get("RADMAP_CRASH_SEED", "0")) or None)
     started = time.monotonic()
     for cycle in range(KILLS):
         server = Server(db, workdir, threads=2, args=("--access-log", "off"))
         stop = threading.Event()
         writers = [Writer(w, cycle, server.url, token, model, stop, rng.random()) for w in range(WRITERS)]
+        if dossiers:
+            writers.append(DossierWriter(WRITERS, cycle, server.url, token, model, stop, rng.random()))
         for w in writers:
             w.start()
         time.sleep(rng.uniform(0.15, 0.8))
@@ -263,5 +351,7 @@ def test_sigkill_during_writes_loses_nothing(workdir):
         assert server.stop() == 0, server.stderr()
     elapsed = time.monotonic() - started
     assert model.acknowledged > KILLS * 5, "too few writes to prove anything: %d" % model.acknowledged
-    print("crash test: %d kills, %d acknowledged, %d refused, %d cut by the kill, %.1f s" % (
-        KILLS, model.acknowledged, model.refused, model.unknown, elapsed))
+    if dossiers:
+        assert len(model.dossiers) >= KILLS, "too few dossiers: %d" % len(model.dossiers)
+    print("crash test: %d kills, %d acknowledged, %d refused, %d cut by the kill, %d dossiers, %.1f s" % (
+        KILLS, model.acknowledged, model.refused, model.unknown, len(model.dossiers), elapsed))
