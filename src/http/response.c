@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/json.h"
+#include "http/server_int.h"
 
 /* Bodies smaller than this go uncompressed: gzip's header and the CPU are not worth it. */
 #define GZIP_MIN_BYTES 1024
@@ -210,6 +211,7 @@ enum MHD_Result response_queue(http_request *req)
     }
     for (int i = 0; i < req->nheaders; i++)
         MHD_add_response_header(resp, req->header_names[i], req->header_values[i]);
+    server_slot_release(req);
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return r;

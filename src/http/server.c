@@ -72,6 +72,16 @@ int server_slot_acquire(http_request *req, rm_error *err)
     return 0;
 }
 
+/* The slot is given back when the answer is queued, not when MHD reports the connection's request
+ * complete: a client that sends its next request as soon as it has read an answer must not find the
+ * slot of the request it has already been answered for still taken. */
+void server_slot_release(http_request *req)
+{
+    if (req->slot)
+        __atomic_sub_fetch(req->slot, 1, __ATOMIC_ACQ_REL);
+    req->slot = NULL;
+}
+
 static pthread_key_t thread_db_key;
 static pthread_once_t thread_db_once = PTHREAD_ONCE_INIT;
 
@@ -111,8 +121,7 @@ static int method_of(const char *m)
 
 static void request_free(http_request *req)
 {
-    if (req->slot)
-        __atomic_sub_fetch(req->slot, 1, __ATOMIC_ACQ_REL);
+    server_slot_release(req);
     if (req->job_data && req->job_data_free)
         req->job_data_free(req->job_data);
     buf_free(&req->body);

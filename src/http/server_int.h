@@ -13,5 +13,6 @@ struct jobs *server_jobs(http_request *req);
  * the request is freed. 0 (also when the route has no cap), or -1 with err (503, Retry-After set)
  * when all are taken. */
 int server_slot_acquire(http_request *req, rm_error *err);
+void server_slot_release(http_request *req);
 
 #endif

@@ -315,6 +315,22 @@ def test_expensive_route_is_capped_and_tiles_stay_fast(lim):
     assert metric(lim, "radmap_http_refused_total", reason="route_busy") >= busy_before + len(refused)
 
 
+def test_capped_route_slot_is_free_once_answered(lim):
+    """A client that sends its next area query as soon as it has read the answer to the last one never
+    finds the route busy: the slot is given back when the answer is queued, not when the server later
+    notices the connection's request is complete (the race a sequential client hit on a 2-core
+    machine)."""
+    sq = [[106.6, 10.7], [106.61, 10.7], [106.61, 10.71], [106.6, 10.71], [106.6, 10.7]]
+    bodies = [{"geometry": {"type": "Polygon", "coordinates": [sq]}}, {"geometry": {}}]
+    with requests.Session() as keep, requests.Session() as fresh:
+        for i in range(400):
+            client = keep if i % 2 else fresh
+            if client is fresh:
+                fresh.close()
+            r = client.post(lim.url + "/proximity", json=bodies[i % 2], headers=auth(lim.tok), timeout=30)
+            assert r.status_code in (200, 400), "request %d: %d %s" % (i, r.status_code, r.text[:200])
+
+
 def test_query_time_budget(au_demo):
     s = Server(au_demo.copy("limits-budget.db"), args=["--query-budget-ms", "1", "--access-log", "off"], threads=2)
     try:
