@@ -16,7 +16,7 @@
  * --users-file` writes them) uses a copy of an existing register instead of a new demo.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -512,6 +512,16 @@ try {
     await p4.locator('#login-name').waitFor({ timeout: 30000 });
     await ctx.close();
   });
+
+  // The other views, one module each under specs/ (run in name order): each exports
+  // run(ctx) and uses the same harness, server, browser and watchers as the tests above.
+  const specDir = join(here, 'specs');
+  const specs = existsSync(specDir) ? readdirSync(specDir).filter((f) => f.endsWith('.mjs')).sort() : [];
+  for (const f of specs) {
+    const spec = await import(pathToFileURL(join(specDir, f)).href);
+    await spec.run({ test, assert, base, users, browser, context, watch, api, apiLogin, signInForm, idle, jump,
+      toPage, decodePng, colourStats, ARTIFACTS, ROOT, BIN, TODAY, db, vn2000, cct, pinnedPipeline });
+  }
 
   await test('no console error, failed request or request off this server during the whole run', async () => {
     assert(problems.length === 0, problems.join('\n'));

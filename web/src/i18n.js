@@ -171,6 +171,11 @@ const vi = {
 
   'map.cluster': '{n} cơ sở',
   'map.zoomin': 'Phóng to để xem từng cơ sở',
+
+  // -- editing, history, proximity and zones (panels/edit.js, history.js, proximity.js, zones.js)
+
+  // -- licensing: dossier queue, imports, one-stop dashboard (panels/dossiers.js, stats.js)
+
 };
 
 const en = {
@@ -339,6 +344,11 @@ const en = {
 
   'map.cluster': '{n} facilities',
   'map.zoomin': 'Zoom in to see each facility',
+
+  // -- editing, history, proximity and zones (panels/edit.js, history.js, proximity.js, zones.js)
+
+  // -- licensing: dossier queue, imports, one-stop dashboard (panels/dossiers.js, stats.js)
+
 };
 
 export const MESSAGES = { vi, en };
