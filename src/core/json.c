@@ -5,6 +5,8 @@
 #include "core/json.h"
 
 #include <assert.h>
+#include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,10 +144,99 @@ void json_str(json_writer *w, const char *s)
     json_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of u, written backwards from end; returns the first. */
+static char *digits_before(char *end, uint64_t u)
+{
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return end;
+}
+
 void json_int(json_writer *w, int64_t v)
 {
     before_value(w);
-    buf_appendf(w->out, "%lld", (long long)v);
+    /* By hand rather than "%lld": ids and counts are most of an answer's numbers. */
+    char tmp[24], *end = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *p = digits_before(end, u);
+    if (v < 0)
+        *--p = '-';
+    buf_append(w->out, p, (size_t)(end - p));
+}
+
+/*
+ * Fast formatting of doubles, for the hot path: coordinates, distances and activities are most of
+ * what a GeoJSON answer holds, and snprintf("%.15g") with a strtod check costs microseconds each.
+ *
+ * round_scaled: v * 10^d rounded to the nearest integer exactly as printf rounds the exact binary
+ * value of v, or false when that cannot be decided cheaply. p10[d] is exact (d <= 22), so the
+ * computed product r is within half an ulp of the exact product; when r's fraction is further than
+ * a few ulps from one half, both lie on the same side of it and round to the same integer. Near a
+ * tie, or when r is too large for exact integers, the caller falls back to snprintf.
+ */
+static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+
+static bool round_scaled(double a, int d, uint64_t *out)
+{
+    double r = a * p10[d];
+    if (!(r < 1e15))
+        return false;
+    double fl = floor(r), frac = r - fl;
+    if (fabs(frac - 0.5) <= 4 * DBL_EPSILON * (r + 1))
+        return false;
+    *out = (uint64_t)fl + (frac > 0.5);
+    return true;
+}
+
+/* Writes n / 10^d with d decimals into the end of tmp, trailing zeros (and a bare point) trimmed;
+ * returns the start. */
+static char *fixed_before(char *end, uint64_t n, int d, bool neg)
+{
+    uint64_t scale = 1;
+    for (int i = 0; i < d; i++)
+        scale *= 10;
+    uint64_t ip = n / scale, fp = n % scale;
+    char *p = end;
+    int nd = d;
+    while (nd > 0 && fp % 10 == 0) {
+        fp /= 10;
+        nd--;
+    }
+    if (nd > 0) {
+        for (int i = 0; i < nd; i++) {
+            *--p = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        *--p = '.';
+    }
+    p = digits_before(p, ip);
+    if (neg && (ip || nd))
+        *--p = '-';
+    return p;
+}
+
+/* %.15g's answer for 1e-4 <= |v| < 1e9 (fixed notation, 15 significant digits, zeros trimmed) when
+ * it reads back to v, as the exact decimal n / 10^d does when (double)n / 10^d == v (both exact
+ * operands, one correctly rounded division: what strtod computes). False otherwise. */
+static bool shortest_fast(double v, char *end, char **start)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e9))
+        return false;
+    int e = (int)floor(log10(a));
+    int d = 14 - e;
+    if (d < 0 || d > 18)
+        return false;
+    uint64_t n;
+    if (!round_scaled(a, d, &n) || n < 100000000000000ULL || n >= 1000000000000000ULL)
+        return false;
+    if ((double)n / p10[d] != a)
+        return false;
+    *start = fixed_before(end, n, d, v < 0);
+    return true;
 }
 
 void json_num(json_writer *w, double v)
@@ -156,6 +247,11 @@ void json_num(json_writer *w, double v)
         return;
     }
     char tmp[40];
+    char *start;
+    if (shortest_fast(v, tmp + sizeof tmp, &start)) {
+        buf_append(w->out, start, (size_t)(tmp + sizeof tmp - start));
+        return;
+    }
     /* Shortest of %.15g and %.17g that reads back to the same double. */
     snprintf(tmp, sizeof tmp, "%.15g", v);
     if (strtod(tmp, NULL) != v)
@@ -170,14 +266,24 @@ void json_numf(json_writer *w, double v, int decimals)
         buf_puts(w->out, "null");
         return;
     }
-    char tmp[64];
+    char tmp[360]; /* DBL_MAX has 309 integer digits */
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 40)
+        decimals = 40;
+    uint64_t n;
+    if (decimals <= 9 && round_scaled(fabs(v), decimals, &n)) {
+        char *start = fixed_before(tmp + sizeof tmp, n, decimals, v < 0);
+        buf_append(w->out, start, (size_t)(tmp + sizeof tmp - start));
+        return;
+    }
     snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
     if (strchr(tmp, '.')) {
-        size_t n = strlen(tmp);
-        while (n > 0 && tmp[n - 1] == '0')
-            tmp[--n] = 0;
-        if (n > 0 && tmp[n - 1] == '.')
-            tmp[--n] = 0;
+        size_t len = strlen(tmp);
+        while (len > 0 && tmp[len - 1] == '0')
+            tmp[--len] = 0;
+        if (len > 0 && tmp[len - 1] == '.')
+            tmp[--len] = 0;
     }
     if (strcmp(tmp, "-0") == 0)
         strcpy(tmp, "0");
