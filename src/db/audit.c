@@ -48,20 +48,66 @@ static void now_utc(char out[32])
     snprintf(out, 32, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
-int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
-                 const char *import_id, const char *before_json, const char *after_json, rm_error *err)
+/* The newest row's hash, or the genesis when the trail is empty. */
+static int read_head(db_conn *c, char prev[65], rm_error *err)
 {
-    char prev[65] = AUDIT_GENESIS, at[32], hash[65];
+    snprintf(prev, 65, "%s", AUDIT_GENESIS);
     sqlite3_stmt *st = db_stmt(c, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1", err);
     if (!st)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 0));
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        snprintf(prev, 65, "%s", (const char *)sqlite3_column_text(st, 0));
     db_stmt_done(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : db_error(c, err, 500, "reading the audit trail");
+}
+
+static int write_head(db_conn *c, const char *hash, rm_error *err)
+{
+    /* The head of the chain, kept beside it: removing the newest rows is seen as a mismatch. */
+    sqlite3_stmt *st = db_stmt(c, "INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(st);
+    db_stmt_done(st);
+    return s == SQLITE_DONE ? 0 : db_error(c, err, 500, "writing the audit trail");
+}
+
+int audit_batch_begin(db_conn *c, rm_error *err)
+{
+    db_audit_batch *b = db_audit_batch_state(c);
+    if (read_head(c, b->head, err) < 0)
+        return -1;
+    b->active = 1;
+    b->appended = 0;
+    return 0;
+}
+
+int audit_batch_end(db_conn *c, rm_error *err)
+{
+    db_audit_batch *b = db_audit_batch_state(c);
+    if (!b->active)
+        return 0;
+    b->active = 0;
+    return b->appended ? write_head(c, b->head, err) : 0;
+}
+
+void audit_batch_abort(db_conn *c) { db_audit_batch_state(c)->active = 0; }
+
+int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
+                 const char *import_id, const char *before_json, const char *after_json, rm_error *err)
+{
+    db_audit_batch *b = db_audit_batch_state(c);
+    char prev[65], at[32], hash[65];
+    if (b->active)
+        memcpy(prev, b->head, sizeof prev);
+    else if (read_head(c, prev, err) < 0)
+        return -1;
     now_utc(at);
     row_hash(prev, at, user, action, collection, feature_id, import_id, before_json, after_json, hash);
-    st = db_stmt(c, "INSERT INTO audit(at, user_name, action, collection, feature_id, import_id, before_json, "
-                    "after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
+    sqlite3_stmt *st = db_stmt(c, "INSERT INTO audit(at, user_name, action, collection, feature_id, import_id, "
+                                  "before_json, after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
@@ -81,14 +127,12 @@ int audit_append(db_conn *c, const char *user, const char *action, const char *c
     db_stmt_done(st);
     if (s != SQLITE_DONE)
         return db_error(c, err, 500, "writing the audit trail");
-    /* The head of the chain, kept beside it: removing the newest rows is seen as a mismatch. */
-    st = db_stmt(c, "INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)", err);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-    s = sqlite3_step(st);
-    db_stmt_done(st);
-    return s == SQLITE_DONE ? 0 : db_error(c, err, 500, "writing the audit trail");
+    if (b->active) {
+        memcpy(b->head, hash, sizeof hash);
+        b->appended++;
+        return 0;
+    }
+    return write_head(c, hash, err);
 }
 
 int audit_verify(db_conn *c, audit_report *rep, rm_error *err)

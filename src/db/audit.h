@@ -18,6 +18,17 @@
 
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/*
+ * A batch of appends inside one write transaction on c (an import of many features): the chain's
+ * head is read once at the start and written to meta.audit_head once at the end, instead of a read
+ * and a write per row. Every audit_append on c in between follows the head held in memory. Call
+ * audit_batch_end before COMMIT; audit_batch_abort when the transaction is rolled back (harmless
+ * when no batch is open). 0 or -1 with err.
+ */
+int audit_batch_begin(db_conn *c, rm_error *err);
+int audit_batch_end(db_conn *c, rm_error *err);
+void audit_batch_abort(db_conn *c);
+
 /* Append one row inside the caller's write transaction on c. before/after/import_id may be NULL.
  * 0 or -1 with err. */
 int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,

@@ -25,6 +25,7 @@ struct db_conn {
     } cache[DB_STMT_CACHE];
     uint64_t tick;
     int64_t seen_data_version; /* for db_changed_since_last_check() */
+    db_audit_batch audit;      /* see db_audit_batch_state() */
 };
 
 /* Deadline of the query work of the current request on this thread (monotonic microseconds; 0:
@@ -157,6 +158,8 @@ fail:
     db_close(c);
     return -1;
 }
+
+db_audit_batch *db_audit_batch_state(db_conn *c) { return &c->audit; }
 
 void db_close(db_conn *c)
 {

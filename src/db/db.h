@@ -18,6 +18,16 @@
 
 typedef struct db_conn db_conn;
 
+/* The audit chain's head held in memory during a batch of appends in one write transaction (an
+ * import): see audit_batch_begin() in db/audit.h. Kept on the connection, so that every append on
+ * it (whichever module makes it) follows the same head. */
+typedef struct db_audit_batch {
+    int active;        /* in a batch */
+    int appended;      /* rows appended in it */
+    char head[65];     /* hash of the newest row (or the genesis) */
+} db_audit_batch;
+db_audit_batch *db_audit_batch_state(db_conn *c);
+
 enum {
     DB_READONLY = 1,  /* query_only connection */
     DB_READWRITE = 2, /* writer: busy timeout, synchronous=FULL */

@@ -377,6 +377,8 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
     if (db_exec(c, "BEGIN IMMEDIATE", err) < 0)
         goto cleanup;
     in_tx = 1;
+    if (audit_batch_begin(c, err) < 0)
+        goto cleanup;
     validate_service_area(c, x.area);
     if (x.layer_bit == MAP_FACILITIES && crosswalk_ensure(c, err) < 0)
         goto cleanup;
@@ -461,12 +463,13 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
         o->on_progress(o->progress_arg, rep->rows_read, rep->rows_read);
     bool write = !o->dry_run && (rep->rows_invalid == 0 || o->skip_invalid);
     if (write) {
-        if (record_run(&x, err) < 0)
+        if (record_run(&x, err) < 0 || audit_batch_end(c, err) < 0)
             goto cleanup;
         if (db_exec(c, "COMMIT", err) < 0)
             goto cleanup;
         rep->committed = 1;
     } else {
+        audit_batch_abort(c);
         db_exec(c, "ROLLBACK", NULL);
     }
     in_tx = 0;
@@ -495,6 +498,7 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
     }
     rc = 0;
 cleanup:
+    audit_batch_abort(c);
     if (in_tx)
         db_exec(c, "ROLLBACK", NULL);
     if (cache_before) {

@@ -340,11 +340,64 @@ static void test_rolled_back_write_leaves_nothing(void **state)
     assert_int_equal(rep.first_bad_id, 0);
 }
 
+/* A batch (an import): the head is read once and written once; the rows chain as if appended one by
+ * one, meta.audit_head names the newest, and rows appended after the batch follow it. */
+static void test_batch_chains_and_writes_head_once(void **state)
+{
+    fixture *f = *state;
+    append_rows(f->c, 2);
+    rm_error err = {0};
+    exec_ok(f->c, "BEGIN IMMEDIATE");
+    assert_int_equal(audit_batch_begin(f->c, &err), 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(audit_append(f->c, "demo.licensing", "create", "facilities", 1000 + i, "imp-1", NULL,
+                                      "{\"type\":\"Feature\"}", &err), 0);
+    /* The head in meta is not touched until the batch ends. */
+    sqlite3_stmt *st = db_stmt(f->c, "SELECT (SELECT value FROM meta WHERE key = 'audit_head') = "
+                                     "(SELECT hash FROM audit WHERE id = 2)", NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    db_stmt_done(st);
+    assert_int_equal(audit_batch_end(f->c, &err), 0);
+    exec_ok(f->c, "COMMIT");
+    audit_report rep = verify(f->c);
+    assert_int_equal(rep.rows, 52);
+    assert_int_equal(rep.first_bad_id, 0);
+    append_rows(f->c, 1);
+    rep = verify(f->c);
+    assert_int_equal(rep.rows, 53);
+    assert_int_equal(rep.first_bad_id, 0);
+}
+
+/* A batch rolled back and aborted leaves nothing, and later appends read the head from the table
+ * again (not the abandoned one held in memory). */
+static void test_aborted_batch_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    append_rows(f->c, 3);
+    rm_error err = {0};
+    exec_ok(f->c, "BEGIN IMMEDIATE");
+    assert_int_equal(audit_batch_begin(f->c, &err), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(audit_append(f->c, "demo.licensing", "create", "sources", 70 + i, "imp-2", NULL, "{}",
+                                      &err), 0);
+    audit_batch_abort(f->c);
+    exec_ok(f->c, "ROLLBACK");
+    append_rows(f->c, 2);
+    audit_report rep = verify(f->c);
+    assert_int_equal(rep.rows, 5);
+    assert_int_equal(rep.first_bad_id, 0);
+    /* Ending a batch that is not open is harmless. */
+    assert_int_equal(audit_batch_end(f->c, &err), 0);
+}
+
 int main(void)
 {
     db_global_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_empty_trail_is_intact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_chains_and_writes_head_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aborted_batch_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_triggers_refuse_update_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_json_is_caught, setup, teardown),
