@@ -176,7 +176,7 @@ static int cmd_init(int argc, char **argv)
         if (db_exec(c, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF;", &err) < 0)
             goto fail;
         demo_options opt = {facilities, (unsigned long)seed, 1};
-        if (demo_generate(db_sqlite(c), &opt, &err) < 0)
+        if (demo_generate(c, &opt, &err) < 0)
             goto fail;
         if (db_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; ANALYZE;", &err) < 0)
             goto fail;

@@ -127,26 +127,8 @@ static int demo_step(sqlite3_stmt *st)
 
 static const char *demo_owner(int varans) { return varans ? "varans" : "department"; }
 
-/* The R*Tree keeps float boxes, the lower edge rounded down and the upper up (as SQLite's
- * rtreeValueDown/Up do), so that the box always contains the double it came from. */
-static float demo_float_down(double d)
-{
-    float f = (float)d;
-    if (f > d)
-        f = (float)(d * (d < 0 ? 1.0 + 1.0 / 8388608.0 : 1.0 - 1.0 / 8388608.0));
-    return f;
-}
-
-static float demo_float_up(double d)
-{
-    float f = (float)d;
-    if (f < d)
-        f = (float)(d * (d < 0 ? 1.0 - 1.0 / 8388608.0 : 1.0 + 1.0 / 8388608.0));
-    return f;
-}
-
-/* Remember a point written to layer t (DEMO_L_*) for the bulk finish: its R*Tree entry, rounded
- * outwards to float as the R*Tree stores it, and the layer's extent. */
+/* Remember a point written to layer t (DEMO_L_*) for the bulk finish: its R*Tree entry and the
+ * layer's extent. */
 static int demo_collect(demo_ctx *c, int t, sqlite3_int64 id, double lon, double lat)
 {
     demo_layer *l = &c->layer[t];
@@ -154,20 +136,15 @@ static int demo_collect(demo_ctx *c, int t, sqlite3_int64 id, double lon, double
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4096;
-        demo_rcell *grown = realloc(l->cells, cap * sizeof *grown);
+        rtree_point *grown = realloc(l->pts, cap * sizeof *grown);
         if (!grown) {
             c->why = "out of memory";
             return -1;
         }
-        l->cells = grown;
+        l->pts = grown;
         l->cap = cap;
     }
-    demo_rcell *cell = &l->cells[l->n];
-    cell->id = id;
-    cell->box[0] = demo_float_down(lon);
-    cell->box[1] = demo_float_up(lon);
-    cell->box[2] = demo_float_down(lat);
-    cell->box[3] = demo_float_up(lat);
+    l->pts[l->n] = (rtree_point){id, lon, lat};
     if (l->n == 0 || lon < l->extent[0])
         l->extent[0] = lon;
     if (l->n == 0 || lat < l->extent[1])
@@ -833,218 +810,21 @@ static int demo_triggers_known(sqlite3 *db)
     return known && seen == 12;
 }
 
-static int demo_cmp_x(const void *pa, const void *pb)
-{
-    const demo_rcell *a = pa, *b = pb;
-    float ax = a->box[0] + a->box[1], bx = b->box[0] + b->box[1];
-    float ay = a->box[2] + a->box[3], by = b->box[2] + b->box[3];
-    if (ax != bx)
-        return ax < bx ? -1 : 1;
-    if (ay != by)
-        return ay < by ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
-}
-
-static int demo_cmp_y(const void *pa, const void *pb)
-{
-    const demo_rcell *a = pa, *b = pb;
-    float ay = a->box[2] + a->box[3], by = b->box[2] + b->box[3];
-    if (ay != by)
-        return ay < by ? -1 : 1;
-    return demo_cmp_x(pa, pb);
-}
-
-static int demo_cmp_id(const void *pa, const void *pb)
-{
-    const sqlite3_int64 *a = pa, *b = pb; /* pairs (feature id, leaf node) */
-    return a[0] < b[0] ? -1 : a[0] > b[0];
-}
-
-/* Sort-Tile-Recursive: order cells so that each run of m is a node of compact extent (vertical
- * slices of whole nodes by x, then by y within a slice). Returns the number of nodes. */
-static size_t demo_str_pack(demo_rcell *cells, size_t n, size_t m)
-{
-    size_t nodes = (n + m - 1) / m;
-    size_t per_slice = (size_t)ceil(sqrt((double)nodes)) * m;
-    qsort(cells, n, sizeof *cells, demo_cmp_x);
-    for (size_t i = 0; i < n; i += per_slice)
-        qsort(cells + i, n - i < per_slice ? n - i : per_slice, sizeof *cells, demo_cmp_y);
-    return nodes;
-}
-
-static void demo_put_be(unsigned char *p, uint64_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static int demo_exec_fmt(sqlite3 *db, const char *fmt, const char *name)
-{
-    char *sql = sqlite3_mprintf(fmt, name);
-    int rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-    sqlite3_free(sql);
-    return rc;
-}
-
-static sqlite3_stmt *demo_prepare_fmt(sqlite3 *db, const char *fmt, const char *name)
-{
-    sqlite3_stmt *st = NULL;
-    char *sql = sqlite3_mprintf(fmt, name);
-    if (sql)
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    sqlite3_free(sql);
-    return st;
-}
-
-#define DEMO_RTREE_MAX_LEVELS 16
-
-/* Fill the empty R*Tree idx_<table>_geom with the points collected while loading (layer->cells,
- * reordered here). 0, or -1 with the error on the connection or in c->why. */
+/* Fill the empty R*Tree idx_<table>_geom with the points collected while loading (layer->pts,
+ * reordered here), packed by db/rtreepack as a large import's are. 0, or -1 with c->why. */
 static int demo_rtree_load(demo_ctx *c, const char *table, demo_layer *layer)
 {
-    demo_rcell *level[DEMO_RTREE_MAX_LEVELS] = {NULL};
-    size_t count[DEMO_RTREE_MAX_LEVELS] = {0}, nodes[DEMO_RTREE_MAX_LEVELS] = {0};
-    sqlite3_int64 base[DEMO_RTREE_MAX_LEVELS] = {0};
-    sqlite3_int64 *pairs = NULL;
-    unsigned char *blob = NULL;
-    sqlite3_stmt *st = NULL;
     char idx[64];
-    int rc = -1, depth = 0;
-    size_t n = layer->n;
-    sqlite3 *db = c->db;
     snprintf(idx, sizeof idx, "idx_%s_geom", table);
-    if (n == 0)
+    if (layer->n == 0)
         return 0;
-
-    /* Node size is that of the existing (empty) root; all nodes must have it. */
-    st = demo_prepare_fmt(db, "SELECT length(data) FROM \"%w_node\" WHERE nodeno = 1", idx);
-    if (!st || sqlite3_step(st) != SQLITE_ROW)
-        goto done;
-    int node_size = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    size_t m = node_size > 4 ? (size_t)(node_size - 4) / 24 : 0;
-    if (m < 3) {
-        c->why = "unexpected R*Tree node size";
-        goto done;
+    rm_error e = {0};
+    if (rtreepack_points(c->conn, idx, layer->pts, layer->n, &e) < 0) {
+        snprintf(c->why_buf, sizeof c->why_buf, "%s", e.detail);
+        c->why = c->why_buf;
+        return -1;
     }
-    level[0] = layer->cells; /* level 0 stays owned by the layer */
-
-    /* Pack level by level; the cells of level d+1 are the nodes of level d. */
-    count[0] = n;
-    for (depth = 0;; depth++) {
-        nodes[depth] = demo_str_pack(level[depth], count[depth], m);
-        if (nodes[depth] == 1)
-            break;
-        if (depth + 1 == DEMO_RTREE_MAX_LEVELS)
-            goto done; /* cannot happen: that is 3^16 entries even at the smallest node size */
-        level[depth + 1] = malloc(nodes[depth] * sizeof(demo_rcell));
-        if (!level[depth + 1]) {
-            c->why = "out of memory";
-            goto done;
-        }
-        count[depth + 1] = nodes[depth];
-        for (size_t k = 0; k < nodes[depth]; k++) {
-            demo_rcell *up = &level[depth + 1][k];
-            const demo_rcell *c0 = &level[depth][k * m];
-            size_t nc = count[depth] - k * m < m ? count[depth] - k * m : m;
-            up->id = (sqlite3_int64)k;
-            memcpy(up->box, c0->box, sizeof up->box);
-            for (size_t i = 1; i < nc; i++) {
-                up->box[0] = c0[i].box[0] < up->box[0] ? c0[i].box[0] : up->box[0];
-                up->box[1] = c0[i].box[1] > up->box[1] ? c0[i].box[1] : up->box[1];
-                up->box[2] = c0[i].box[2] < up->box[2] ? c0[i].box[2] : up->box[2];
-                up->box[3] = c0[i].box[3] > up->box[3] ? c0[i].box[3] : up->box[3];
-            }
-        }
-    }
-    /* Node numbers: the root (level depth) is 1, then each level below in order. */
-    base[depth] = 1;
-    for (int d = depth - 1; d >= 0; d--)
-        base[d] = base[d + 1] + (sqlite3_int64)nodes[d + 1];
-
-    if (demo_exec_fmt(db, "DELETE FROM \"%w_node\"", idx) < 0 ||
-        demo_exec_fmt(db, "DELETE FROM \"%w_parent\"", idx) < 0 ||
-        demo_exec_fmt(db, "DELETE FROM \"%w_rowid\"", idx) < 0)
-        goto done;
-
-    blob = malloc((size_t)node_size);
-    if (!blob) {
-        c->why = "out of memory";
-        goto done;
-    }
-    st = demo_prepare_fmt(db, "INSERT INTO \"%w_node\"(nodeno, data) VALUES (?1, ?2)", idx);
-    if (!st)
-        goto done;
-    for (int d = depth; d >= 0; d--) {
-        for (size_t k = 0; k < nodes[d]; k++) {
-            size_t nc = count[d] - k * m < m ? count[d] - k * m : m;
-            memset(blob, 0, (size_t)node_size);
-            demo_put_be(blob, d == depth ? (uint64_t)depth : 0, 2); /* the root holds the depth */
-            demo_put_be(blob + 2, nc, 2);
-            for (size_t i = 0; i < nc; i++) {
-                const demo_rcell *cell = &level[d][k * m + i];
-                unsigned char *p = blob + 4 + 24 * i;
-                demo_put_be(p, (uint64_t)(d == 0 ? cell->id : base[d - 1] + cell->id), 8);
-                for (int j = 0; j < 4; j++) {
-                    uint32_t bits;
-                    memcpy(&bits, &cell->box[j], 4);
-                    demo_put_be(p + 8 + 4 * j, bits, 4);
-                }
-            }
-            sqlite3_bind_int64(st, 1, base[d] + (sqlite3_int64)k);
-            sqlite3_bind_blob(st, 2, blob, node_size, SQLITE_STATIC);
-            if (demo_step(st) < 0)
-                goto done;
-        }
-    }
-    sqlite3_finalize(st);
-    st = demo_prepare_fmt(db, "INSERT INTO \"%w_parent\"(nodeno, parentnode) VALUES (?1, ?2)", idx);
-    if (!st)
-        goto done;
-    for (int d = depth; d >= 1; d--) { /* children of level d nodes, in node-number order */
-        for (size_t k = 0; k < nodes[d]; k++) {
-            size_t nc = count[d] - k * m < m ? count[d] - k * m : m;
-            for (size_t i = 0; i < nc; i++) {
-                sqlite3_bind_int64(st, 1, base[d - 1] + level[d][k * m + i].id);
-                sqlite3_bind_int64(st, 2, base[d] + (sqlite3_int64)k);
-                if (demo_step(st) < 0)
-                    goto done;
-            }
-        }
-    }
-    /* Children of a node are numbered by their position at their level, which is not the order
-     * written above; SQLite does not mind the order of %_parent rows. %_rowid goes in feature-id
-     * order so that its B-tree is appended to, not scattered. */
-    sqlite3_finalize(st);
-    pairs = malloc(n * 2 * sizeof *pairs);
-    if (!pairs) {
-        c->why = "out of memory";
-        st = NULL;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        pairs[2 * i] = level[0][i].id;
-        pairs[2 * i + 1] = base[0] + (sqlite3_int64)(i / m);
-    }
-    qsort(pairs, n, 2 * sizeof *pairs, demo_cmp_id);
-    st = demo_prepare_fmt(db, "INSERT INTO \"%w_rowid\"(rowid, nodeno) VALUES (?1, ?2)", idx);
-    if (!st)
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, pairs[2 * i]);
-        sqlite3_bind_int64(st, 2, pairs[2 * i + 1]);
-        if (demo_step(st) < 0)
-            goto done;
-    }
-    rc = 0;
-done:
-    sqlite3_finalize(st);
-    for (int d = 1; d < DEMO_RTREE_MAX_LEVELS; d++)
-        free(level[d]);
-    free(pairs);
-    free(blob);
-    return rc;
+    return 0;
 }
 
 /* After a load with triggers off: what they would have done. */
@@ -1194,9 +974,10 @@ static long demo_pragma_cache(sqlite3 *db)
     return v;
 }
 
-int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
+int demo_generate(db_conn *conn, const demo_options *opt, rm_error *err)
 {
-    assert(db && opt);
+    assert(conn && opt);
+    sqlite3 *db = db_sqlite(conn);
     if (opt->facilities < 0 || opt->facilities > DEMO_MAX_FACILITIES)
         return rm_error_set(err, 400, "Invalid parameter",
                             "facilities must be between 0 (the demo city) and %ld, got %ld", DEMO_MAX_FACILITIES,
@@ -1226,6 +1007,7 @@ int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err)
     char sql[64];
 
     c->db = db;
+    c->conn = conn;
     c->city = opt->facilities == 0;
     c->today = date_today();
     c->licence_no = 100;
@@ -1318,7 +1100,7 @@ cleanup:
     buf_free(&c->key);
     buf_free(&c->slug);
     for (int t = 0; t < 3; t++)
-        free(c->layer[t].cells);
+        free(c->layer[t].pts);
     free(cum);
     free(region_total);
     free(c);

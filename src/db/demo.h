@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
+#include "db/db.h"
 
 typedef struct demo_options {
     long facilities;      /* 0: the demo city (about 1 500); otherwise that many facilities */
@@ -20,8 +21,8 @@ typedef struct demo_options {
     int progress;         /* non-zero: progress lines on stderr */
 } demo_options;
 
-/* Fill an initialised, migrated, empty register (spatialite loaded on db). Runs in its own
+/* Fill an initialised, migrated, empty register (spatialite loaded on c). Runs in its own
  * transaction; on failure nothing is written and err says why. Returns 0 or -1. */
-int demo_generate(sqlite3 *db, const demo_options *opt, rm_error *err);
+int demo_generate(db_conn *c, const demo_options *opt, rm_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "db/demo_names.h"
+#include "db/rtreepack.h"
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ------------------------------------- */
 
@@ -130,22 +131,17 @@ typedef struct demo_facility {
     int lost_pending; /* DA_LOST: the next Ir-192 written is the lost one */
 } demo_facility;
 
-/* One R*Tree entry: a feature (leaves) or a child node (its index in the level below). */
-typedef struct demo_rcell {
-    sqlite3_int64 id;
-    float box[4]; /* xmin, xmax, ymin, ymax, rounded outwards to float as the R*Tree stores them */
-} demo_rcell;
-
 /* What the bulk finish needs of one point table: its R*Tree entries and extent. */
 enum { DEMO_L_FACILITY, DEMO_L_SOURCE, DEMO_L_DEVICE, DEMO_L_COUNT };
 typedef struct demo_layer {
-    demo_rcell *cells;
+    rtree_point *pts;
     size_t n, cap;
     double extent[4]; /* min lon, min lat, max lon, max lat */
 } demo_layer;
 
 typedef struct demo_ctx {
     sqlite3 *db;
+    db_conn *conn;      /* the same connection, for db/rtreepack */
     demo_rng rng;
     int32_t today;
     int city; /* 1: the demo city (region 0 only) */
@@ -167,6 +163,7 @@ typedef struct demo_ctx {
     char contact[96], contact_phone[32], contact_email[128];
     char serial[32], room[128], date[11], now[32];
     const char *why; /* the failure when it is not SQLite's (out of memory) */
+    char why_buf[1100]; /* room for a why that is not a constant (an rm_error detail) */
     const char *doing, *doing_what; /* what is being written, for the error detail */
     buf raw, key, slug;
 } demo_ctx;

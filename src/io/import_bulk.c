@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "io/import_int.h"
-#include "io/rtreepack.h"
+#include "db/rtreepack.h"
 
 /* --- statements --- */
 

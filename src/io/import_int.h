@@ -13,7 +13,7 @@
 #include "io/import.h"
 #include "io/reproject.h"
 #include "io/rowpipe.h"
-#include "io/rtreepack.h"
+#include "db/rtreepack.h"
 
 #define PLAN_MAX 128
 

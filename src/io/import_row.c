@@ -15,7 +15,7 @@
 #include "io/crosswalk.h"
 #include "io/import_int.h"
 #include "io/mapping.h"
-#include "io/rtreepack.h"
+#include "db/rtreepack.h"
 #include "io/wkb.h"
 
 /* The organization fields' rules, as api/organizations.c states them for POST /organizations. */

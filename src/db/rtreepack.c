@@ -1,7 +1,7 @@
 /*
  * rtreepack: Sort-Tile-Recursive packing of an empty R*Tree; see rtreepack.h.
  */
-#include "io/rtreepack.h"
+#include "db/rtreepack.h"
 
 #include <math.h>
 #include <stdio.h>

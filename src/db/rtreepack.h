@@ -5,8 +5,8 @@
  * SQLite's ext/rtree/rtree.c) writes each node once. This is the loader of a large import into an
  * empty layer; db/demo.c packs the demo city the same way.
  */
-#ifndef RADMAP_RTREEPACK_H
-#define RADMAP_RTREEPACK_H
+#ifndef RADMAP_DB_RTREEPACK_H
+#define RADMAP_DB_RTREEPACK_H
 
 #include <stddef.h>
 #include <stdint.h>
