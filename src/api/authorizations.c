@@ -263,7 +263,7 @@ int api_dossier_result_record(http_request *req, rm_error *err)
     cal_calendar *cal = cal_create();
     json_writer bw;
     json_init(&bw, &before);
-    int wr = cal ? lic_dossier_write(&bw, db, cal, id, false, LIC_NONE, err) : -1;
+    int wr = cal ? lic_dossier_write(&bw, db, cal, id, LIC_DOSSIER_SUMMARY, LIC_NONE, err) : -1;
     cal_destroy(cal);
     if (wr < 0)
         goto rollback;

@@ -266,7 +266,7 @@ int api_dossier_create(http_request *req, rm_error *err)
         goto cleanup;
     json_writer w;
     json_init(&w, &req->out);
-    if (lic_dossier_write(&w, rdb, cal, id, true, cal_now(), err) <= 0)
+    if (lic_dossier_write(&w, rdb, cal, id, LIC_DOSSIER_DETAIL_FOR(req), cal_now(), err) <= 0)
         goto cleanup;
     buf loc = BUF_INIT;
     http_base_url(req, &loc);

@@ -19,7 +19,7 @@
 #include "core/params.h"
 #include "db/licensing.h"
 
-int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id, bool detail, cal_minute now,
+int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id, int detail, cal_minute now,
                       rm_error *err)
 {
     lic_dossier d;
@@ -165,27 +165,31 @@ int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id
     json_arr_end(w);
     if (lic_fee_write(w, db, &d, err) < 0)
         return -1;
-    json_key(w, "attachments");
-    json_arr_begin(w);
-    st = db_stmt(db, "SELECT id, file_name, media_type, size_bytes, sha256, uploaded_by, uploaded_at, note FROM "
+    /* The attachments (file names, who uploaded them) only for the roles that may open them. */
+    st = !(detail & LIC_DOSSIER_ATTACHMENTS) ? NULL :
+         db_stmt(db, "SELECT id, file_name, media_type, size_bytes, sha256, uploaded_by, uploaded_at, note FROM "
                      "dossier_attachment WHERE dossier_id = ? ORDER BY id", err);
-    if (!st)
+    if (!st && (detail & LIC_DOSSIER_ATTACHMENTS))
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_obj_begin(w);
-        json_kv_int(w, "id", sqlite3_column_int64(st, 0));
-        json_kv_str(w, "file_name", (const char *)sqlite3_column_text(st, 1));
-        json_kv_str(w, "media_type", (const char *)sqlite3_column_text(st, 2));
-        json_kv_int(w, "size_bytes", sqlite3_column_int64(st, 3));
-        json_kv_str(w, "sha256", (const char *)sqlite3_column_text(st, 4));
-        json_kv_str(w, "uploaded_by", (const char *)sqlite3_column_text(st, 5));
-        json_kv_str(w, "uploaded_at", (const char *)sqlite3_column_text(st, 6));
-        json_kv_str(w, "note", (const char *)sqlite3_column_text(st, 7));
-        json_obj_end(w);
+    if (st) {
+        json_key(w, "attachments");
+        json_arr_begin(w);
+        sqlite3_bind_int64(st, 1, id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_obj_begin(w);
+            json_kv_int(w, "id", sqlite3_column_int64(st, 0));
+            json_kv_str(w, "file_name", (const char *)sqlite3_column_text(st, 1));
+            json_kv_str(w, "media_type", (const char *)sqlite3_column_text(st, 2));
+            json_kv_int(w, "size_bytes", sqlite3_column_int64(st, 3));
+            json_kv_str(w, "sha256", (const char *)sqlite3_column_text(st, 4));
+            json_kv_str(w, "uploaded_by", (const char *)sqlite3_column_text(st, 5));
+            json_kv_str(w, "uploaded_at", (const char *)sqlite3_column_text(st, 6));
+            json_kv_str(w, "note", (const char *)sqlite3_column_text(st, 7));
+            json_obj_end(w);
+        }
+        db_stmt_done(st);
+        json_arr_end(w);
     }
-    db_stmt_done(st);
-    json_arr_end(w);
     json_key(w, "authorization");
     st = db_stmt(db, "SELECT id, number, kind, change_kind, issued, expires, status FROM authorization WHERE "
                      "dossier_id = ?", err);
@@ -363,7 +367,7 @@ int api_dossiers(http_request *req, rm_error *err)
     json_key(&w, "dossiers");
     json_arr_begin(&w);
     for (int i = 0; i < n; i++)
-        if (lic_dossier_write(&w, db, cal, ids[i], false, now, err) < 0)
+        if (lic_dossier_write(&w, db, cal, ids[i], LIC_DOSSIER_SUMMARY, now, err) < 0)
             goto cleanup;
     json_arr_end(&w);
     json_kv_int(&w, "numberReturned", n);
@@ -395,7 +399,7 @@ int api_dossier(http_request *req, rm_error *err)
         return -1;
     json_writer w;
     json_init(&w, &req->out);
-    int r = id ? lic_dossier_write(&w, db, cal, id, true, cal_now(), err) : 0;
+    int r = id ? lic_dossier_write(&w, db, cal, id, LIC_DOSSIER_DETAIL_FOR(req), cal_now(), err) : 0;
     cal_destroy(cal);
     if (r < 0)
         return -1;

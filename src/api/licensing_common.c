@@ -300,7 +300,7 @@ int lic_audit_dossier(db_conn *db, http_request *req, const char *action, int64_
         goto cleanup;
     }
     /* The audit keeps what the dossier says, not values that move with the clock. */
-    if (lic_dossier_write(&w, db, cal, id, false, LIC_NONE, err) < 0)
+    if (lic_dossier_write(&w, db, cal, id, LIC_DOSSIER_SUMMARY, LIC_NONE, err) < 0)
         goto cleanup;
     rc = audit_append(db, req->user_name, action, "dossiers", id, NULL, before, after.data, err);
 cleanup:

@@ -206,7 +206,7 @@ int lic_import_dossier_row(db_conn *db, cal_calendar *cal, http_request *req, co
         }
         json_writer bw;
         json_init(&bw, &before);
-        if (lic_dossier_write(&bw, db, cal, id, false, LIC_NONE, err) < 0)
+        if (lic_dossier_write(&bw, db, cal, id, LIC_DOSSIER_SUMMARY, LIC_NONE, err) < 0)
             goto done;
         /* Staff's own steps keep radmap's view; otherwise it follows the official one. */
         bool follow = d.user_steps == 0;

@@ -140,9 +140,19 @@ int lic_fee_rule_check(db_conn *db, json_t *rule, char *why, size_t n);
 
 /* ---- dossier JSON (dossiers.c) ------------------------------------------------------------- */
 
-/* Write dossier id as a JSON object; detail adds steps, devices, attachments, fee and result.
+/* What lic_dossier_write adds to the summary. */
+enum {
+    LIC_DOSSIER_SUMMARY = 0,
+    LIC_DOSSIER_DETAIL = 1,      /* steps, devices, fee and result */
+    LIC_DOSSIER_ATTACHMENTS = 2, /* with DETAIL: the attachment list, for the roles of R_ATTACH only */
+};
+/* The detail a caller of req may read: attachments only for the roles that may read them. */
+#define LIC_DOSSIER_DETAIL_FOR(req) \
+    (LIC_DOSSIER_DETAIL | (auth_may((req), R_ATTACH) ? LIC_DOSSIER_ATTACHMENTS : 0))
+
+/* Write dossier id as a JSON object with what `detail` (LIC_DOSSIER_*) asks for.
  * now LIC_NONE leaves out what moves with the clock (hours left, overdue). 1 found, 0 not, -1 error. */
-int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id, bool detail, cal_minute now,
+int lic_dossier_write(json_writer *w, db_conn *db, cal_calendar *cal, int64_t id, int detail, cal_minute now,
                       rm_error *err);
 
 /* ---- small helpers (licensing_common.c) ---------------------------------------------------- */

@@ -396,7 +396,7 @@ int api_dossier_step_add(http_request *req, rm_error *err)
     }
     json_writer bw;
     json_init(&bw, &before);
-    if (lic_dossier_write(&bw, db, cal, id, false, LIC_NONE, err) < 0)
+    if (lic_dossier_write(&bw, db, cal, id, LIC_DOSSIER_SUMMARY, LIC_NONE, err) < 0)
         goto rollback;
     bool side = def->national_status == 0;
     int code = side ? d.national_status : def->national_status;
@@ -468,7 +468,7 @@ int api_dossier_step_add(http_request *req, rm_error *err)
         goto cleanup;
     json_writer w;
     json_init(&w, &req->out);
-    if (lic_dossier_write(&w, rdb, cal, id, true, cal_now(), err) <= 0)
+    if (lic_dossier_write(&w, rdb, cal, id, LIC_DOSSIER_DETAIL_FOR(req), cal_now(), err) <= 0)
         goto cleanup;
     req->no_etag = true;
     char etag[32];

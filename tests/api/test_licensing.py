@@ -708,6 +708,18 @@ def test_attachments(reg):
         problem(reg.get("/dossiers/%d/attachments/%d" % (did, a["id"]), role), 403)
         problem(reg.get("/dossiers/%d/attachments" % did, role), 403)
     problem(reg.get("/dossiers/%d/attachments/999" % did, "counter"), 404)
+    # The dossier itself lists its attachments only to the roles that may open them: to the others
+    # the file names and uploaders are not sent at all.
+    for role in ("counter", "licensing", "leader"):
+        listed = reg.get("/dossiers/%d" % did, role).json()["attachments"]
+        assert [x["file_name"] for x in listed] == ["giấy chứng nhận sức khỏe.pdf", "ban-ve.png"], role
+    readers = 0
+    for role in ("inspector", "planner", "admin"):
+        r = reg.get("/dossiers/%d" % did, role)
+        if r.status_code == 200:
+            readers += 1
+            assert "attachments" not in r.json() and "ban-ve.png" not in r.text, role
+    assert readers, "no other role reads the dossier: the check above checked nothing"
 
 
 def test_attachments_refused_write_nothing(reg):
