@@ -288,17 +288,24 @@ try {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
 
-  // Everything any page does, for the checks on errors and on where requests go.
+  // Everything any page does, for the checks on errors and on where requests go. allowStatus:
+  // HTTP statuses a test provokes on purpose (a 422 or a 412 the page must handle), not problems.
   const problems = [];
   const foreign = [];
-  const watch = (page) => {
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  const watch = (page, { allowStatus = [] } = {}) => {
+    const expected = (status) => allowStatus.includes(status);
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const st = /status of (\d{3})/.exec(m.text());
+      if (st && expected(Number(st[1]))) return;
+      problems.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('request', (r) => {
       const u = r.url();
       if (!u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
     });
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+    page.on('response', (r) => { if (r.status() >= 400 && !expected(r.status())) problems.push(`HTTP ${r.status()} ${r.url()}`); });
     page.on('requestfailed', (r) => {
       // Tiles the map no longer needs are cancelled while it moves: that is not a failure.
       if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);

@@ -120,11 +120,12 @@ async function start() {
   fromHash();
 
   await addServerBasemap(map, caps).catch(() => null);
-  const modules = await mountModules({ map, caps, me, t, openFacility: (id) => panel.open(id) });
+  const modules = await mountModules({ map, caps, me, t, panel, openFacility: (id, opts) => panel.open(id, opts) });
   map.once('idle', () => {
     document.body.dataset.ready = 'true';
     document.body.dataset.modules = modules.join(',');
   });
+  map.triggerRepaint(); // the map may have gone idle while the modules mounted: one more frame says so again
 }
 
 start();

@@ -54,6 +54,10 @@ export function createMap(container, { bounds, caps, onFacilityClick }) {
   });
 
   map.on('mousemove', (e) => {
+    if (tools.has(map)) {
+      map.getCanvas().style.cursor = 'crosshair';
+      return;
+    }
     const layers = CLICKABLE.filter((l) => map.getLayer(l));
     const hit = layers.length && map.queryRenderedFeatures(e.point, { layers }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -61,6 +65,10 @@ export function createMap(container, { bounds, caps, onFacilityClick }) {
   let popup = null;
 
   map.on('click', (e) => {
+    if (tools.has(map)) {
+      tools.get(map)(e);
+      return;
+    }
     const hits = map.queryRenderedFeatures(e.point, { layers: CLICKABLE.filter((l) => map.getLayer(l)) });
     if (!hits.length) return;
     const f = hits.find((h) => h.layer.id === 'facilities-point') ||
@@ -87,6 +95,23 @@ export function createMap(container, { bounds, caps, onFacilityClick }) {
   });
 
   return { map, ready };
+}
+
+/* The tool that takes the map's clicks instead of the features under them (a module picking a
+ * point or drawing an area), per map. */
+const tools = new Map();
+
+/** Send the map's clicks to handler(e) (a MapLibre MapMouseEvent) instead of opening features; null ends it. */
+export function setMapTool(map, handler) {
+  if (handler) tools.set(map, handler);
+  else tools.delete(map);
+  map.getCanvas().style.cursor = handler ? 'crosshair' : '';
+}
+
+/** Fetch every tile of a vector source again (after an edit: the server's tile cache follows writes). */
+export function refreshSource(map, id) {
+  const src = map.getSource(id);
+  if (src?.url && src.setUrl) src.setUrl(src.url);
 }
 
 /** Outline the selected facility (id or null). */

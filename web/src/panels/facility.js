@@ -43,6 +43,8 @@ function table(headers, rows) {
 export function createFacilityPanel(aside, { map, caps, onClose }) {
   let current = null; // {id, facility, sources, devices, extra}
   let seq = 0;
+  // Sections added by the optional modules (panels/index.js): {render(current) -> Node|null, top, onClose}.
+  const extensions = [];
   const body = el('div', { class: 'panel-body' });
   const closeBtn = el('button', { type: 'button', class: 'icon-button panel-close', onclick: () => close() }, '×');
   aside.replaceChildren(closeBtn, body);
@@ -100,7 +102,8 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
         : null),
     );
 
-    const sections = [header, dl,
+    const sections = [header,
+      ...extensions.filter((x) => x.top).map((x) => x.render(current)), dl,
       el('p', { class: 'permalink' }, el('a', { href: link, id: 'facility-link', onclick: copyLink }, t('panel.link')))];
 
     if (current.sources) {
@@ -145,7 +148,8 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
             props.map((k) => g.properties[k]).filter((v) => v !== null && v !== undefined).join(' · '))))
           : el('p', { class: 'muted' }, t('panel.empty'))));
     }
-    body.replaceChildren(...sections);
+    sections.push(...extensions.filter((x) => !x.top).map((x) => x.render(current)));
+    body.replaceChildren(...sections.filter(Boolean));
   }
 
   function more(fc) {
@@ -225,10 +229,25 @@ export function createFacilityPanel(aside, { map, caps, onClose }) {
     aside.hidden = true;
     document.body.classList.remove('panel-open');
     setSelected(map, null);
+    for (const x of extensions) x.onClose?.();
     if (location.hash.startsWith('#facilities/')) history.replaceState(null, '', location.pathname + location.search);
     onClose?.();
   }
 
   onLanguageChange(render);
-  return { open, close, get currentId() { return current?.id ?? null; } };
+  return {
+    open,
+    close,
+    /** Fetch the open facility again (after a write) and draw it. */
+    reload: () => (current ? open(current.id) : Promise.resolve()),
+    /** Add a module's section: render(current) answers a Node or null; top: above the details. */
+    addSection(renderSection, { top = false, onClose: closed } = {}) {
+      extensions.push({ render: renderSection, top, onClose: closed });
+      if (current) render();
+    },
+    /** Draw the panel again (a module's state changed). */
+    render: () => render(),
+    get currentId() { return current?.id ?? null; },
+    get current() { return current; },
+  };
 }
