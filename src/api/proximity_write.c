@@ -158,22 +158,6 @@ done:
 static void write_feature(prox_search *s, const prox_hit *h, const char *props, size_t nprops, bool with_bearing,
                           bool area, json_writer *w)
 {
-    buf extra = BUF_INIT, merged = BUF_INIT;
-    json_writer ew;
-    json_init(&ew, &extra);
-    json_obj_begin(&ew);
-    json_kv_str(&ew, "layer", s->layers[h->layer].coll->id);
-    json_key(&ew, "distance_m");
-    json_numf(&ew, h->distance_m, 4);
-    if (with_bearing) {
-        json_key(&ew, "bearing_deg");
-        json_numf(&ew, h->bearing_deg, 6);
-    }
-    if (area)
-        json_kv_bool(&ew, "inside_area", h->inside);
-    json_obj_end(&ew);
-    buf a = {(char *)(uintptr_t)props, nprops, nprops};
-    prox_merge_objects(&a, &extra, &merged);
     json_obj_begin(w);
     json_kv_str(w, "type", "Feature");
     json_kv_int(w, "id", h->id);
@@ -186,11 +170,25 @@ static void write_feature(prox_search *s, const prox_hit *h, const char *props, 
     json_num(w, h->lat);
     json_arr_end(w);
     json_obj_end(w);
+    /* The row's properties (an object written beforehand) and the hit's own, in one object: the
+     * row's members are copied as they are, then the writer goes on after them. */
     json_key(w, "properties");
-    json_raw(w, merged.data, merged.len);
+    json_obj_begin(w);
+    if (nprops > 2) {
+        buf_append(w->out, props + 1, nprops - 2);
+        w->need_comma[w->depth] = true;
+    }
+    json_kv_str(w, "layer", s->layers[h->layer].coll->id);
+    json_key(w, "distance_m");
+    json_numf(w, h->distance_m, 4);
+    if (with_bearing) {
+        json_key(w, "bearing_deg");
+        json_numf(w, h->bearing_deg, 6);
+    }
+    if (area)
+        json_kv_bool(w, "inside_area", h->inside);
     json_obj_end(w);
-    buf_free(&extra);
-    buf_free(&merged);
+    json_obj_end(w);
 }
 
 int prox_read_check(prox_search *s, rm_error *err)

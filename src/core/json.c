@@ -121,10 +121,26 @@ void json_escape_append(buf *b, const char *s, size_t n)
 void json_key(json_writer *w, const char *key)
 {
     before_value(w);
-    buf_putc(w->out, '"');
-    json_escape_append(w->out, key, strlen(key));
-    buf_puts(w->out, "\":");
     w->after_key = true;
+    /* Keys are nearly always plain ASCII names from the code: copied in one go when they are. */
+    size_t n = strlen(key);
+    buf_grow(w->out, n + 3);
+    char *d = w->out->data + w->out->len;
+    d[0] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
+            buf_putc(w->out, '"');
+            json_escape_append(w->out, key, n);
+            buf_puts(w->out, "\":");
+            return;
+        }
+        d[1 + i] = (char)c;
+    }
+    d[n + 1] = '"';
+    d[n + 2] = ':';
+    w->out->len += n + 3;
+    w->out->data[w->out->len] = 0;
 }
 
 void json_strn(json_writer *w, const char *s, size_t n)
@@ -170,24 +186,53 @@ void json_int(json_writer *w, int64_t v)
  * Fast formatting of doubles, for the hot path: coordinates, distances and activities are most of
  * what a GeoJSON answer holds, and snprintf("%.15g") with a strtod check costs microseconds each.
  *
- * round_scaled: v * 10^d rounded to the nearest integer exactly as printf rounds the exact binary
- * value of v, or false when that cannot be decided cheaply. p10[d] is exact (d <= 22), so the
- * computed product r is within half an ulp of the exact product; when r's fraction is further than
- * a few ulps from one half, both lie on the same side of it and round to the same integer. Near a
- * tie, or when r is too large for exact integers, the caller falls back to snprintf.
+ * round_scaled: v * 10^d rounded to the nearest integer, ties to even, computed exactly as printf
+ * rounds the exact binary value of v: v = m * 2^k with a 53-bit integer m, so v * 10^d is
+ * m * 10^d / 2^-k, and m * 10^d (d <= 20) fits in 120 bits. Exact integer arithmetic rather than a
+ * wider floating type, so the answer is the same on every machine and under valgrind (which
+ * computes x87 long doubles with 64-bit doubles). False when the result would not fit below 10^17
+ * or v is not finite.
  */
+__extension__ typedef unsigned __int128 u128;
+
 static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
 
 static bool round_scaled(double a, int d, uint64_t *out)
 {
-    double r = a * p10[d];
-    if (!(r < 1e15))
+    if (!(a >= 0) || d < 0 || d > 20 || !(a * p10[d] < 1.1e17))
         return false;
-    double fl = floor(r), frac = r - fl;
-    if (fabs(frac - 0.5) <= 4 * DBL_EPSILON * (r + 1))
+    if (a == 0) {
+        *out = 0;
+        return true;
+    }
+    int ex;
+    double f = frexp(a, &ex);                 /* a = f * 2^ex, 0.5 <= f < 1 */
+    uint64_t m = (uint64_t)ldexp(f, 53);      /* exact: f has 53 significant bits */
+    int k = ex - 53;                          /* a = m * 2^k */
+    u128 pw = 1;
+    for (int i = 0; i < d; i++)
+        pw *= 10;
+    u128 prod = (u128)m * pw;
+    uint64_t q;
+    if (k >= 0) {
+        if (k > 10)
+            return false;
+        q = (uint64_t)(prod << k);
+    } else {
+        int sh = -k;
+        if (sh >= 121) { /* prod < 2^120: the value is below one half */
+            *out = 0;
+            return true;
+        }
+        u128 qq = prod >> sh, rem = prod - (qq << sh), half = (u128)1 << (sh - 1);
+        if (rem > half || (rem == half && (qq & 1)))
+            qq++;
+        q = (uint64_t)qq;
+    }
+    if (q >= 100000000000000000ULL)
         return false;
-    *out = (uint64_t)fl + (frac > 0.5);
+    *out = q;
     return true;
 }
 
@@ -218,25 +263,42 @@ static char *fixed_before(char *end, uint64_t n, int d, bool neg)
     return p;
 }
 
-/* %.15g's answer for 1e-4 <= |v| < 1e9 (fixed notation, 15 significant digits, zeros trimmed) when
- * it reads back to v, as the exact decimal n / 10^d does when (double)n / 10^d == v (both exact
- * operands, one correctly rounded division: what strtod computes). False otherwise. */
-static bool shortest_fast(double v, char *end, char **start)
+/* %.17g's answer, for the values whose 15 digits do not read back (computed activities, ratios):
+ * 17 significant digits always read back, so only the exact rounding is needed. */
+static bool shortest_fast17(double v, char *end, char **start)
 {
     double a = fabs(v);
     if (!(a >= 1e-4 && a < 1e9))
         return false;
     int e = (int)floor(log10(a));
-    int d = 14 - e;
-    if (d < 0 || d > 18)
-        return false;
+    int d = 16 - e;
     uint64_t n;
-    if (!round_scaled(a, d, &n) || n < 100000000000000ULL || n >= 1000000000000000ULL)
-        return false;
-    if ((double)n / p10[d] != a)
+    if (d < 0 || d > 19 || !round_scaled(a, d, &n) || n < 10000000000000000ULL || n >= 100000000000000000ULL)
         return false;
     *start = fixed_before(end, n, d, v < 0);
     return true;
+}
+
+/* %.15g's answer for 1e-4 <= |v| < 1e9 (fixed notation, 15 significant digits, zeros trimmed) when
+ * it reads back to v, as the exact decimal n / 10^d does when (double)n / 10^d == v (both exact
+ * operands, one correctly rounded division: what strtod computes). 1 written, 0 when those 15 digits
+ * are known not to read back (17 are needed), -1 when this path cannot tell. */
+static int shortest_fast(double v, char *end, char **start)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e9))
+        return -1;
+    int e = (int)floor(log10(a));
+    int d = 14 - e;
+    if (d < 0 || d > 18)
+        return -1;
+    uint64_t n;
+    if (!round_scaled(a, d, &n) || n < 100000000000000ULL || n >= 1000000000000000ULL)
+        return -1;
+    if ((double)n / p10[d] != a)
+        return 0;
+    *start = fixed_before(end, n, d, v < 0);
+    return 1;
 }
 
 void json_num(json_writer *w, double v)
@@ -248,11 +310,13 @@ void json_num(json_writer *w, double v)
     }
     char tmp[40];
     char *start;
-    if (shortest_fast(v, tmp + sizeof tmp, &start)) {
+    int fast = shortest_fast(v, tmp + sizeof tmp, &start);
+    if (fast == 1 || (fast == 0 && shortest_fast17(v, tmp + sizeof tmp, &start))) {
         buf_append(w->out, start, (size_t)(tmp + sizeof tmp - start));
         return;
     }
-    /* Shortest of %.15g and %.17g that reads back to the same double. */
+    /* Shortest of %.15g and %.17g that reads back to the same double (fixed_before holds at most
+     * 10^19, hence d <= 19 above). */
     snprintf(tmp, sizeof tmp, "%.15g", v);
     if (strtod(tmp, NULL) != v)
         snprintf(tmp, sizeof tmp, "%.17g", v);
