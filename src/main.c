@@ -10,6 +10,8 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/crs_cli.h"
+#include "api/crs_store.h"
 #include "db/audit.h"
 #include "db/backup.h"
 #include "db/users.h"
@@ -55,6 +57,13 @@ static const char usage[] =
     "      create a user; prints a bearer token once, alone on the last line\n"
     "  radmap user list DB | disable DB NAME | enable DB NAME | set-role DB NAME ROLE\n"
     "  radmap user token DB NAME [--read-only] [--days N]   a new bearer token for NAME\n"
+    "  radmap crs list DB | add-zone DB --lon0 DEG [--name NAME] | remove-zone DB ID\n"
+    "  radmap crs set-transformation DB EPSG:NNNN | --towgs84 DX,DY,DZ[,RX,RY,RZ,DS] [--convention C]\n"
+    "      | --pipeline '+proj=pipeline ...' | --default\n"
+    "      coordinate systems: VN-2000 TM-3 zones defined by central meridian, and the ONE VN-2000 to\n"
+    "      WGS 84 transformation (default EPSG:6960); running servers follow a change at once\n"
+    "  radmap service-area DB [--bbox W,S,E,N | --reset]\n"
+    "      show or set the box new and moved points must lie in (default: Viet Nam with its islands)\n"
     "  radmap audit verify DB\n"
     "      check the audit trail's hash chain; exit 1 when a row was changed or removed\n"
     "  radmap backup DB OUT\n"
@@ -426,7 +435,7 @@ static int cmd_import(int argc, char **argv)
     memset(&rep, 0, sizeof rep);
     int rc = 1;
     if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
-        import_file(c, file, &opt, &rep, &err) < 0) {
+        crs_store_load(c, &err) < 0 || import_file(c, file, &opt, &rep, &err) < 0) {
         fprintf(stderr, "radmap: import failed, nothing written: %s\n", err.detail);
         goto done;
     }
@@ -546,6 +555,11 @@ static int cmd_export(int argc, char **argv)
     }
     rm_error err = {0};
     const crs_info *crs = NULL;
+    /* The database's zones and transformation, so that --crs and the positions agree with the server. */
+    if (crs_s && access(path, F_OK) == 0 && crs_store_load_path(path, &err) < 0) {
+        fprintf(stderr, "radmap: %s\n", err.detail);
+        return 1;
+    }
     if (crs_s && !(crs = crs_from_uri(crs_s, "--crs", &err))) {
         fprintf(stderr, "radmap: %s\n", err.detail);
         return 2;
@@ -981,6 +995,10 @@ int main(int argc, char **argv)
         rc = cmd_serve(argc - 2, argv + 2);
     else if (strcmp(cmd, "backup") == 0)
         rc = cmd_backup(argc - 2, argv + 2);
+    else if (strcmp(cmd, "crs") == 0)
+        rc = crs_cli_main(argc - 2, argv + 2);
+    else if (strcmp(cmd, "service-area") == 0)
+        rc = service_area_cli_main(argc - 2, argv + 2);
     else if (strcmp(cmd, "restore") == 0)
         rc = cmd_restore(argc - 2, argv + 2);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -29,6 +29,7 @@
 #include "db/lifecycle.h"
 #include "geo/crs.h"
 
+#include "api/crs_api.h"
 #include "api/edit_int.h"
 
 void add_error(edit_errors *e, const char *field, const char *fmt, ...)
@@ -279,7 +280,7 @@ static int edit(http_request *req, edit_op op, rm_error *err)
             snprintf(tmp, sizeof tmp, "%.*s", (int)(n - 2), cch + 1);
         else
             snprintf(tmp, sizeof tmp, "%s", cch);
-        if (!(in_crs = crs_from_uri(tmp, "Content-Crs", err)))
+        if (!(in_crs = api_crs_from_uri(req, tmp, "Content-Crs", err)))
             return -1;
     }
     json_t *body = NULL, *props = NULL;

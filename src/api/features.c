@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/crs_api.h"
 #include "api/exports.h"
 #include "api/query.h"
 #include "api/readlog.h"
@@ -127,10 +128,11 @@ static void write_collection(json_writer *w, http_request *req, db_conn *db, con
     json_obj_end(w);
     json_key(w, "crs");
     json_arr_begin(w);
-    size_t ncrs;
-    const crs_info *all = crs_supported(&ncrs);
-    for (size_t i = 0; i < ncrs; i++)
-        json_str(w, all[i].uri);
+    /* The built-in systems and the admin-defined zones (installed by the caller's api_crs_sync). */
+    const crs_info *all[256];
+    size_t ncrs = crs_all(all, sizeof all / sizeof all[0]);
+    for (size_t i = 0; i < ncrs && i < sizeof all / sizeof all[0]; i++)
+        json_str(w, all[i]->uri);
     json_arr_end(w);
     json_kv_str(w, "storageCrs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
     json_obj_end(w);
@@ -142,7 +144,7 @@ int api_collections(http_request *req, rm_error *err)
     if (http_query_check(req, allowed, err) < 0 || api_check_f_json(req, false, err) < 0)
         return -1;
     db_conn *db = http_thread_db(req, err);
-    if (!db)
+    if (!db || api_crs_sync(req, err) < 0)
         return -1;
     vis_class vis = api_caller_class(req);
     json_writer w;
@@ -172,7 +174,7 @@ int api_collection(http_request *req, rm_error *err)
     if (!c)
         return -1;
     db_conn *db = http_thread_db(req, err);
-    if (!db)
+    if (!db || api_crs_sync(req, err) < 0)
         return -1;
     json_writer w;
     json_init(&w, &req->out);
@@ -195,7 +197,7 @@ const crs_info *features_output_crs(http_request *req, rm_error *err)
     const char *s = http_query(req, "crs");
     if (!s)
         return crs_find(CRS_CRS84);
-    return crs_from_uri(s, "crs", err);
+    return api_crs_from_uri(req, s, "crs", err);
 }
 
 /* Write a position in crs c, in the axis order its definition says (OGC API - Features Part 2). */
@@ -228,7 +230,7 @@ int features_parse_bbox(http_request *req, const char *s, params_bbox *out, rm_e
     const char *cs = http_query(req, "bbox-crs");
     if (!cs)
         return params_parse_bbox(s, out, err);
-    const crs_info *c = crs_from_uri(cs, "bbox-crs", err);
+    const crs_info *c = api_crs_from_uri(req, cs, "bbox-crs", err);
     if (!c)
         return -1;
     double v[6];

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/crs_api.h"
 #include "api/jobs_api.h"
 #include "api/state.h"
 #include "core/json.h"
@@ -208,7 +209,8 @@ static void safe_name(const char *in, char *out, size_t n)
 int api_imports_create(http_request *req, rm_error *err)
 {
     static const char *const allowed[] = {NULL};
-    if (http_query_check(req, allowed, err) < 0)
+    /* The import job transforms with this process's CRS settings: bring them up to date first. */
+    if (http_query_check(req, allowed, err) < 0 || api_crs_sync(req, err) < 0)
         return -1;
     multipart_part *parts = calloc(MULTIPART_MAX_PARTS, sizeof *parts);
     import_task *t = calloc(1, sizeof *t);

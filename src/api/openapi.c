@@ -115,6 +115,9 @@ int api_openapi(http_request *req, rm_error *err)
     simple_get(&w, "/api", "This OpenAPI document", "application/vnd.oai.openapi+json;version=3.0", 1);
     simple_get(&w, "/health", "Health check", "application/json", 0);
     simple_get(&w, "/collections", "The feature collections", "application/json", 1);
+    simple_get(&w, "/crs", "The supported coordinate systems (EPSG and VN-2000 TM-3 zones defined by admins, "
+               "urn:ogc:def:crs:RADMAP::VN2000-TM3-DDD-MM) and the one pinned VN-2000 to WGS 84 transformation",
+               "application/json", 1);
     buf path = BUF_INIT;
     for (const coll_def *c = coll_all; c->id; c++) {
         if (c->vis > vis)

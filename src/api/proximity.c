@@ -21,6 +21,7 @@
  * radius grows by the observed density, at least doubling, and stops growing once the box covers
  * the extent of every layer searched (layer_stat), as nothing more can be found.
  */
+#include "api/crs_api.h"
 #include "api/proximity.h"
 
 #include <math.h>
@@ -587,7 +588,7 @@ int prox_top(prox_search *s, size_t limit, rm_error *err)
 static int parse_point(http_request *req, double *lon, double *lat, const crs_info **c, double in[2], rm_error *err)
 {
     const char *crs_s = http_query(req, "crs");
-    *c = crs_s ? crs_from_uri(crs_s, "crs", err) : crs_find(CRS_CRS84);
+    *c = crs_s ? api_crs_from_uri(req, crs_s, "crs", err) : crs_find(CRS_CRS84);
     if (!*c)
         return -1;
     const char *x = http_query(req, "lon"), *y = http_query(req, "lat");
@@ -618,7 +619,7 @@ static int parse_point(http_request *req, double *lon, double *lat, const crs_in
         const double *a = (*c)->area, margin = 1.0;
         if (*lon < a[0] - margin || *lon > a[2] + margin || *lat < a[1] - margin || *lat > a[3] + margin)
             return rm_error_set(err, 400, "Invalid parameter", "the point falls at lon %.5f, lat %.5f, outside the "
-                                "area of use of EPSG:%d (%s: lon %g..%g, lat %g..%g)%s", *lon, *lat, (*c)->code,
+                                "area of use of %s (%s: lon %g..%g, lat %g..%g)%s", *lon, *lat, (*c)->label,
                                 (*c)->title, a[0], a[2], a[1], a[3],
                                 (*c)->geographic ? "" : "; are easting and northing swapped?");
     }

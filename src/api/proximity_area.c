@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/crs_api.h"
 #include "api/proximity.h"
 #include "core/json.h"
 #include "core/params.h"
@@ -490,7 +491,7 @@ int api_proximity_area(http_request *req, rm_error *err)
     if (prox_parse_summary(req, &summary, err) < 0)
         return -1;
     const char *crs_s = http_query(req, "crs");
-    const crs_info *crs = crs_s ? crs_from_uri(crs_s, "crs", err) : crs_find(CRS_CRS84);
+    const crs_info *crs = crs_s ? api_crs_from_uri(req, crs_s, "crs", err) : crs_find(CRS_CRS84);
     if (!crs)
         return -1;
     if (parse_body(req, &a, err) < 0)

@@ -5,6 +5,7 @@
  */
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/crs_api.h"
 #include "api/licensing_int.h"
 
 /* Who edits the register. */
@@ -62,6 +63,13 @@ const http_route api_routes[] = {
     {HTTP_GET, "/nearest", api_nearest, R_READERS},
     {HTTP_GET, "/sources/{}/zones", api_source_zones, R_READERS},
     {HTTP_GET, "/alerts", api_alerts, R_READERS},
+    /* Coordinate systems: everyone who reads sees them; admins define TM-3 zones and pin the
+     * VN-2000 transformation (api/crs_api.h). */
+    {HTTP_GET, "/crs", api_crs_list, R_READERS},
+    {HTTP_GET, "/crs/zones/{}", api_crs_zone, R_READERS},
+    {HTTP_POST, "/crs/zones", api_crs_zone_create, R_ADMIN},
+    {HTTP_DELETE, "/crs/zones/{}", api_crs_zone_delete, R_ADMIN},
+    {HTTP_PUT, "/crs/transformation", api_crs_transformation_put, R_ADMIN},
     /* Licensing (issue 5): procedures, calendar, dossiers, results, inspection plans, figures. */
     {HTTP_GET, "/procedures", api_procedures, R_READERS},
     {HTTP_POST, "/procedures", api_procedure_create, R_ADMIN},

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/date.h"
+#include "db/audit.h"
 
 void validate_vadd(validate_errors *e, const char *field, const char *fmt, va_list ap)
 {
@@ -274,17 +275,96 @@ void validate_properties(db_conn *db, const coll_def *c, json_t *props, int32_t 
             validate_add(e, f->name, "is required");
 }
 
-void validate_service_area(db_conn *db, double area[4])
+const double validate_default_area[4] = {102.0, 6.0, 118.0, 23.5};
+
+bool validate_service_area(db_conn *db, double area[4])
 {
-    /* Viet Nam with its islands by default; an administrator sets meta.service_area. */
-    area[0] = 102.0, area[1] = 6.0, area[2] = 118.0, area[3] = 23.5;
+    /* Viet Nam with its islands by default; an administrator sets meta.service_area (radmap
+     * service-area). A value that does not parse leaves the default: the setter validates. */
+    memcpy(area, validate_default_area, sizeof validate_default_area);
+    bool set = false;
     sqlite3_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = 'service_area'", NULL);
     if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
         double a[4];
-        if (sscanf((const char *)sqlite3_column_text(st, 0), "%lf,%lf,%lf,%lf", &a[0], &a[1], &a[2], &a[3]) == 4)
+        if (validate_service_area_parse((const char *)sqlite3_column_text(st, 0), "service_area", a, NULL) == 0) {
             memcpy(area, a, sizeof a);
+            set = true;
+        }
     }
     db_stmt_done(st);
+    return set;
+}
+
+int validate_service_area_parse(const char *s, const char *param, double area[4], rm_error *err)
+{
+    const char *p = s ? s : "";
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        area[i] = strtod(p, &end);
+        if (end == p || !isfinite(area[i]))
+            return rm_error_set(err, 400, "Invalid parameter", "%s: value %d of '%.60s' is not a number; give W,S,E,N "
+                                "in degrees (WGS 84), e.g. 106.3,10.3,107.1,11.2", param, i + 1, s ? s : "");
+        while (*end == ' ')
+            end++;
+        if (i < 3 && *end != ',')
+            return rm_error_set(err, 400, "Invalid parameter", "%s must be four numbers W,S,E,N separated by commas",
+                                param);
+        if (i == 3 && *end)
+            return rm_error_set(err, 400, "Invalid parameter", "%s has more than four values; give W,S,E,N", param);
+        p = end + 1;
+    }
+    if (area[0] < -180 || area[0] > 180 || area[2] < -180 || area[2] > 180)
+        return rm_error_set(err, 400, "Invalid parameter", "%s: longitudes W and E must be within -180..180", param);
+    if (area[1] < -90 || area[1] > 90 || area[3] < -90 || area[3] > 90)
+        return rm_error_set(err, 400, "Invalid parameter", "%s: latitudes S and N must be within -90..90", param);
+    if (!(area[0] < area[2]))
+        return rm_error_set(err, 400, "Invalid parameter", "%s: west %g must be less than east %g", param, area[0],
+                            area[2]);
+    if (!(area[1] < area[3]))
+        return rm_error_set(err, 400, "Invalid parameter", "%s: south %g must be less than north %g", param, area[1],
+                            area[3]);
+    return 0;
+}
+
+int validate_service_area_set(db_conn *db, const double area[4], const char *who, rm_error *err)
+{
+    char value[128] = "";
+    if (area) {
+        snprintf(value, sizeof value, "%.15g,%.15g,%.15g,%.15g", area[0], area[1], area[2], area[3]);
+        double check[4];
+        if (validate_service_area_parse(value, "service area", check, err) < 0)
+            return -1;
+    }
+    if (db_exec(db, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    double before[4];
+    bool was_set = validate_service_area(db, before);
+    buf b = BUF_INIT, a = BUF_INIT;
+    buf_appendf(&b, "{\"service_area\":[%.15g,%.15g,%.15g,%.15g],\"default\":%s}", before[0], before[1], before[2],
+                before[3], was_set ? "false" : "true");
+    const double *now = area ? area : validate_default_area;
+    buf_appendf(&a, "{\"service_area\":[%.15g,%.15g,%.15g,%.15g],\"default\":%s}", now[0], now[1], now[2], now[3],
+                area ? "false" : "true");
+    /* The default is stored as the key's absence, so that it follows the program's default. */
+    sqlite3_stmt *st = area ? db_stmt(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('service_area', ?)", err)
+                            : db_stmt(db, "DELETE FROM meta WHERE key = 'service_area'", err);
+    int rc = -1;
+    if (st) {
+        if (area)
+            sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+        int s = sqlite3_step(st);
+        db_stmt_done(st);
+        rc = s == SQLITE_DONE ? 0 : db_error(db, err, 500, "storing the service area");
+    }
+    if (rc == 0)
+        rc = audit_append(db, who, "update", "settings", 0, NULL, b.data, a.data, err);
+    buf_free(&b);
+    buf_free(&a);
+    if (rc == 0 && db_exec(db, "COMMIT", err) < 0)
+        rc = -1;
+    if (rc < 0)
+        db_exec(db, "ROLLBACK", NULL);
+    return rc;
 }
 
 int validate_point(double lon, double lat, const double area[4], validate_errors *e)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -50,9 +51,19 @@ void validate_field(db_conn *db, const coll_field *f, json_t *v, int32_t today, 
 void validate_properties(db_conn *db, const coll_def *c, json_t *props, int32_t today, validate_cache *cache,
                          validate_errors *e);
 
-/* The service area (west, south, east, north) points must fall in: meta.service_area, else Viet Nam
- * with its islands. */
-void validate_service_area(db_conn *db, double area[4]);
+/* Viet Nam with its islands (west, south, east, north): the service area unless the database says
+ * otherwise. */
+extern const double validate_default_area[4];
+/* The service area (west, south, east, north) points must fall in: meta.service_area, else
+ * validate_default_area. Returns true when the database sets it. */
+bool validate_service_area(db_conn *db, double area[4]);
+/* Parse "W,S,E,N" (degrees, WGS 84): four numbers, longitudes -180..180, latitudes -90..90, W < E,
+ * S < N. 0, or -1 with err (400 naming param and what is wrong). */
+int validate_service_area_parse(const char *s, const char *param, double area[4], rm_error *err);
+/* Set the service area (NULL: back to validate_default_area) in meta.service_area, with an audit
+ * row by who, in one transaction of its own on the writer db. Applies to every write from the next
+ * one on (the server reads it per write). 0, or -1 with err. */
+int validate_service_area_set(db_conn *db, const double area[4], const char *who, rm_error *err);
 /* Check a WGS 84 position against the valid range and the service area; 0 when good, else -1 with
  * the reason added to e under field "geometry". */
 int validate_point(double lon, double lat, const double area[4], validate_errors *e);

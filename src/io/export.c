@@ -136,7 +136,10 @@ export_writer *export_open(const char *path, export_format f, const char *layer,
         return NULL;
     }
     w->srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(w->srs, crs ? crs->code : 4326);
+    if (crs && crs->proj_def) /* an admin-defined TM-3 zone: no EPSG code, its projection */
+        OSRSetFromUserInput(w->srs, crs->proj_def);
+    else
+        OSRImportFromEPSG(w->srs, crs ? crs->code : 4326);
     OSRSetAxisMappingStrategy(w->srs, OAMS_TRADITIONAL_GIS_ORDER);
     OGRwkbGeometryType gt = f == EXPORT_XLSX ? wkbNone : wkbPoint;
     w->layer = GDALDatasetCreateLayer(w->ds, layer, gt == wkbNone ? NULL : w->srs, gt, lco);

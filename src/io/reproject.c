@@ -20,8 +20,11 @@ int reproject_init(reproject *r, int code, rm_error *err)
     r->pinned = crs_find(code);
     if (r->pinned) {
         r->projected = !r->pinned->geographic;
-        snprintf(r->desc, sizeof r->desc, "EPSG:%d %s%s", code, r->pinned->title,
-                 r->pinned->wgs84 ? "" : " (to WGS 84 pinned to EPSG:6960)");
+        char pinned[64] = "";
+        if (!r->pinned->wgs84 && code != 3857) /* the transformation the database pins (geo/crs.h) */
+            crs_transformation_current(pinned, sizeof pinned, NULL, 0);
+        snprintf(r->desc, sizeof r->desc, "%s %s%s%.64s%s", r->pinned->label, r->pinned->title,
+                 pinned[0] ? " (to WGS 84 pinned to " : "", pinned, pinned[0] ? ")" : "");
         r->identity = r->pinned->wgs84;
         return 0;
     }

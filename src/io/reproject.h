@@ -1,9 +1,10 @@
 /*
  * reproject: positions of an imported file to WGS 84 longitude, latitude.
  *
- * VN-2000 systems that radmap supports (geo/crs.h) go through crs_transform, pinned to the national
- * transformation EPSG:6960, so an imported point lands exactly where the API would put the same
- * coordinates sent with Content-Crs. Other EPSG systems based on WGS 84 or another datum without
+ * VN-2000 systems that radmap supports (geo/crs.h) go through crs_transform, pinned to the one
+ * transformation the database names (EPSG:6960, the national one, unless an admin chose another;
+ * the command loads it with crs_store_load), so an imported point lands exactly where the API would
+ * put the same coordinates sent with Content-Crs. Other EPSG systems based on WGS 84 or another datum without
  * the VN-2000 ambiguity (UTM zones of WGS 84, Web Mercator ...) go through PROJ's own choice. A
  * VN-2000 system that radmap does not pin is refused rather than transformed by a guess.
  * Positions travel east first (easting, northing or longitude, latitude), whatever the EPSG axis
