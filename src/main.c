@@ -36,7 +36,7 @@ static const char usage[] =
     "      demo.admin) whose passwords go to FILE (default: standard output)\n"
     "  radmap serve --db DB [--port 8080] [--bind 127.0.0.1] [--threads N] [--web DIR] [--tiles DIR]\n"
     "      [--public-url URL] [--max-body-mb 10] [--timeout-s 30] [--max-connections 1024]\n"
-    "      [--public on|off] [--read-quota 200000] [--query-budget-ms 10000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--tile-max-age 0]\n"
+    "      [--public on|off] [--read-quota 200000] [--query-budget-ms 10000] [--tile-cache-mb 256] [--cluster-maxzoom 12] [--cluster-cell 512] [--cluster-max-points 4096] [--tile-max-age 0]\n"
     "      [--tls-cert FILE --tls-key FILE] [--access-log FILE|-|off] [--max-per-ip N]\n"
     "      serve the register over HTTP (HTTPS with a certificate) until SIGINT or SIGTERM\n"
     "  radmap import DB FILE --layer L [--crs EPSG:XXXX] [--map field=column ...] [--set field=value ...]\n"
@@ -300,6 +300,10 @@ static int cmd_serve(int argc, char **argv)
             if (opt_long(a, v, 16, 4096, &n) < 0)
                 return 2;
             cfg.cluster_cell = (double)n, i++;
+        } else if (strcmp(a, "--cluster-max-points") == 0) {
+            if (opt_long(a, v, 0, 1000000, &n) < 0)
+                return 2;
+            cfg.cluster_max_points = n ? n : -1, i++; /* 0: dense tiles are never clustered */
         } else if (strcmp(a, "--tile-max-age") == 0) {
             if (opt_long(a, v, 0, 31536000, &n) < 0)
                 return 2;

@@ -12,7 +12,6 @@
 #include "api/state.h"
 
 #define QUOTA_SLOTS 512
-#define IDS_LISTED 200
 
 typedef struct entry {
     char user[65];
@@ -183,7 +182,7 @@ void readlog_record(readlog *r, http_request *req, const char *collection, const
     snprintf(e->collection, sizeof e->collection, "%s", collection);
     e->rows = (long)n;
     buf b = BUF_INIT;
-    size_t listed = n < IDS_LISTED ? n : IDS_LISTED;
+    size_t listed = n < READLOG_IDS_LISTED ? n : READLOG_IDS_LISTED;
     for (size_t i = 0; ids && i < listed; i++)
         buf_appendf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
     if (!ids)

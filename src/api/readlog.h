@@ -15,6 +15,9 @@
 
 #include "http/http.h"
 
+/* Ids written in one entry; beyond them the entry says how many rows there were. */
+#define READLOG_IDS_LISTED 200
+
 typedef struct readlog readlog;
 struct app_state;
 
@@ -24,7 +27,8 @@ readlog *readlog_create(struct app_state *app, long quota_rows);
 void readlog_destroy(readlog *r);
 /* Before a sensitive read: -1 with err (429 and Retry-After) when the caller's quota is spent. */
 int readlog_check(readlog *r, http_request *req, rm_error *err);
-/* After a sensitive read of n rows with these ids (may be more than are listed). */
+/* After a sensitive read of n rows with these ids (ids[0 .. min(n, READLOG_IDS_LISTED)) are read;
+ * NULL: ids not known). */
 void readlog_record(readlog *r, http_request *req, const char *collection, const int64_t *ids, size_t n);
 /* Write what is queued now (tests, shutdown). */
 void readlog_flush(readlog *r);

@@ -60,7 +60,11 @@ app_state *app_state_create(const http_config *config, db_conn *db, rm_error *er
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
         const coll_def *c = coll_find(layers[i].coll);
         s->point_colls[s->npoints] = c;
-        s->points[s->npoints++] = pointindex_create(c, layers[i].category);
+        s->points[s->npoints] = pointindex_create(c, layers[i].category);
+        /* A day's attributes of a million facilities take a minute to compute: not in a request. */
+        if (s->points[s->npoints])
+            pointindex_build_in_background(s->points[s->npoints], config->db_path);
+        s->npoints++;
     }
     sqlite3_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) FROM tile_change", err);
     if (!st || !s->tiles) {
@@ -88,6 +92,8 @@ void app_state_destroy(app_state *s)
     tilecache_destroy(s->tiles);
     db_close(s->writer);
     pthread_mutex_destroy(&s->writer_mu);
+    for (int i = 0; i < s->npoints; i++) /* all first: one background build waits for another */
+        pointindex_stop(s->points[i]);
     for (int i = 0; i < s->npoints; i++)
         pointindex_destroy(s->points[i]);
     pthread_mutex_destroy(&s->follow_mu);

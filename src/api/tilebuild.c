@@ -66,6 +66,14 @@ static const tilebuild_layer *find_layer(const char *name, size_t n)
     return NULL;
 }
 
+const char *const *tilebuild_attrs_of(const coll_def *c)
+{
+    for (const tilebuild_layer *l = tilebuild_layers; l->name; l++)
+        if (l->collection && strcmp(l->collection, c->id) == 0)
+            return l->attrs;
+    return NULL;
+}
+
 bool tilebuild_layer_visible(const tilebuild_layer *l, vis_class vis)
 {
     if (!l->collection)
@@ -143,6 +151,15 @@ static void add_attrs(mvt_feature *f, sqlite3_stmt *st, const coll_prop *const *
 }
 
 
+/* Note a sensitive row put in the tile (read log and quota): counted, and its id kept while there
+ * is room. */
+static void note_sensitive(tilebuild_ctx *c, uint64_t id)
+{
+    c->sensitive_rows++;
+    if (c->nsensitive_ids < TILEBUILD_IDS_KEPT)
+        c->sensitive_ids[c->nsensitive_ids++] = (int64_t)id;
+}
+
 /* Points of l from SQL in the buffered tile, every one as a feature. */
 static int points_from_sql(tilebuild_ctx *c, const tilebuild_layer *l, const coll_def *coll, rm_error *err)
 {
@@ -176,7 +193,7 @@ static int points_from_sql(tilebuild_ctx *c, const tilebuild_layer *l, const col
         add_attrs(f, st, props, nprops);
         mvt_feature_add_point(f, tile_round(tx), tile_round(ty));
         if (coll->vis == VIS_FULL)
-            c->sensitive_rows++;
+            note_sensitive(c, (uint64_t)sqlite3_column_int64(st, 0));
     }
     if (s == SQLITE_DONE)
         rc = 0;
@@ -189,57 +206,123 @@ cleanup:
     return rc;
 }
 
-/* Points of l as grid clusters from the snapshot; single points with their attributes. */
-static int points_clustered(tilebuild_ctx *c, const tilebuild_layer *l, const coll_def *coll, rm_error *err)
+/* Attributes from SQL, point by point, for a snapshot whose attributes are still being built in the
+ * background: the tile is otherwise made as from a complete snapshot (same points, same order, so
+ * the same bytes), only slower. */
+typedef struct sql_attrs {
+    query q;
+    buf sql;
+    const coll_prop *props[32];
+    int nprops;
+} sql_attrs;
+
+static void sql_attrs_init(sql_attrs *a, tilebuild_ctx *c, const tilebuild_layer *l, const coll_def *coll)
 {
-    pointindex *pi = c->points ? c->points(c->points_arg, coll) : NULL;
-    if (!pi)
-        return points_from_sql(c, l, coll, err);
+    query_init(&a->q, coll, c->vis, c->today);
+    buf_init(&a->sql);
+    buf_puts(&a->sql, "SELECT ");
+    a->nprops = select_attrs(&a->q, l, &a->sql, a->props);
+    query_and(&a->q, "t.id = ?");
+    query_add_int(&a->q, 0);
+    buf_appendf(&a->sql, " FROM %s WHERE %s", coll->from, a->q.where.data);
+}
+
+static void sql_attrs_cleanup(sql_attrs *a)
+{
+    buf_free(&a->sql);
+    query_cleanup(&a->q);
+}
+
+/* The attributes of point id into f. 0 or -1 with err. */
+static int sql_attrs_add(sql_attrs *a, tilebuild_ctx *c, uint64_t id, mvt_feature *f, rm_error *err)
+{
+    a->q.binds[a->q.nbinds - 1].i = (int64_t)id;
+    sqlite3_stmt *st = query_prepare(&a->q, c->db, a->sql.data, err);
+    if (!st)
+        return -1;
+    int s = sqlite3_step(st), rc = 0;
+    if (s == SQLITE_ROW)
+        add_attrs(f, st, a->props, a->nprops);
+    else if (s != SQLITE_DONE)
+        rc = db_error(c->db, err, 500, "reading a tile feature");
+    db_stmt_done(st);
+    return rc;
+}
+
+/* Points of l from its snapshot: grid clusters below the cluster zoom, and from it on too when the
+ * tile proper holds more points than c->cluster_max_points (a city centre at a million
+ * facilities); otherwise every point of the buffered tile. Attributes and positions come from the
+ * snapshot, so no SQL runs (once its attributes are built). */
+static int points_snapshot(tilebuild_ctx *c, const tilebuild_layer *l, const coll_def *coll, pointindex *pi,
+                           rm_error *err)
+{
     if (pointindex_ensure(pi, c->db, c->today, err) < 0)
         return -1;
+    pointindex_snap *s = pointindex_acquire(pi);
+    bool attrs = pointindex_snap_has_attrs(s);
+    sql_attrs fallback;
+    if (!attrs)
+        sql_attrs_init(&fallback, c, l, coll);
     cluster_point *pts = NULL;
     size_t n = 0, cap = 0, nc = 0;
     cluster *cl = NULL;
     int rc = -1;
-    query q;
-    query_init(&q, coll, c->vis, c->today);
-    buf sql = BUF_INIT;
-    if (pointindex_tile_points(pi, c->t, c->vis, &pts, &n, &cap) < 0) {
+    bool sensitive = coll->vis == VIS_FULL;
+    if (pointindex_tile_points(s, c->t, c->vis, &pts, &n, &cap) < 0) {
         rm_error_set(err, 500, "Out of memory", "collecting tile points");
+        goto cleanup;
+    }
+    long max_points = c->cluster_max_points == 0 ? TILEBUILD_CLUSTER_MAX_POINTS : c->cluster_max_points;
+    bool clustered = (int)c->t->z < c->cluster_maxzoom || (max_points > 0 && n > (size_t)max_points);
+    mvt_layer *ml = mvt_layer_begin(c->mvt, l->name, TILE_EXTENT);
+    if (!clustered) {
+        /* Every point of the buffered tile, as the SQL bbox query of the items API selects them. */
+        tile_bounds b;
+        tile_bounds_lonlat_buffered(c->t, TILE_BUFFER, &b);
+        double box[4] = {b.xmin, b.ymin, b.xmax, b.ymax};
+        n = 0;
+        if (pointindex_box_points(s, c->t, box, c->vis, &pts, &n, &cap) < 0) {
+            rm_error_set(err, 500, "Out of memory", "collecting tile points");
+            goto cleanup;
+        }
+        if (c->features + (long)n > TILE_MAX_FEATURES) {
+            rm_error_set(err, 503, "Tile too large", "tile %u/%u/%u holds more than %d features; zoom in, or start "
+                         "the server with a lower --cluster-max-points so that dense tiles are clustered",
+                         c->t->z, c->t->x, c->t->y, TILE_MAX_FEATURES);
+            goto cleanup;
+        }
+        c->features += (long)n;
+        for (size_t i = 0; i < n; i++) {
+            mvt_feature *f = mvt_feature_begin(ml, pts[i].id);
+            if (attrs)
+                pointindex_point_attrs(pi, s, pts[i].index, c->vis, f);
+            else if (sql_attrs_add(&fallback, c, pts[i].id, f, err) < 0)
+                goto cleanup;
+            mvt_feature_add_point(f, tile_round(pts[i].x), tile_round(pts[i].y));
+            if (sensitive)
+                note_sensitive(c, pts[i].id);
+        }
+        rc = 0;
         goto cleanup;
     }
     if (cluster_grid(pts, n, c->cluster_cell, &cl, &nc, err) < 0)
         goto cleanup;
-    if (coll->vis == VIS_FULL)
-        c->sensitive_rows += (long)n;
-    mvt_layer *ml = mvt_layer_begin(c->mvt, l->name, TILE_EXTENT);
+    if (sensitive)
+        for (size_t i = 0; i < n; i++)
+            note_sensitive(c, pts[i].id);
     bool show_category = l->category_attr && c->vis == VIS_FULL;
-    /* Single points: their attributes by id, with the tile's select list. */
-    const coll_prop *props[32];
-    buf_puts(&sql, "SELECT ");
-    int nprops = select_attrs(&q, l, &sql, props);
-    query_and(&q, "t.id = ?");
-    query_add_int(&q, 0);
-    buf_appendf(&sql, " FROM %s WHERE %s", coll->from, q.where.data);
     for (size_t i = 0; i < nc; i++) {
         if (cl[i].point_count == 1) {
-            q.binds[q.nbinds - 1].i = (int64_t)cl[i].id;
-            sqlite3_stmt *st = query_prepare(&q, c->db, sql.data, err);
-            if (!st)
+            /* A cell of one point shows the point itself, at its exact position. */
+            double lon, lat, tx, ty;
+            pointindex_point_lonlat(s, cl[i].index, &lon, &lat);
+            tile_lonlat_to_tile(c->t, lon, lat, &tx, &ty);
+            mvt_feature *f = mvt_feature_begin(ml, cl[i].id);
+            if (attrs)
+                pointindex_point_attrs(pi, s, cl[i].index, c->vis, f);
+            else if (sql_attrs_add(&fallback, c, cl[i].id, f, err) < 0)
                 goto cleanup;
-            int s = sqlite3_step(st);
-            if (s == SQLITE_ROW) {
-                double tx, ty;
-                tile_lonlat_to_tile(c->t, sqlite3_column_double(st, 1), sqlite3_column_double(st, 2), &tx, &ty);
-                mvt_feature *f = mvt_feature_begin(ml, cl[i].id);
-                add_attrs(f, st, props, nprops);
-                mvt_feature_add_point(f, tile_round(tx), tile_round(ty));
-            }
-            db_stmt_done(st);
-            if (s != SQLITE_ROW && s != SQLITE_DONE) {
-                db_error(c->db, err, 500, "reading a tile feature");
-                goto cleanup;
-            }
+            mvt_feature_add_point(f, tile_round(tx), tile_round(ty));
             continue;
         }
         /* Clusters have no feature id: ids are database ids, and a cluster is none of them. */
@@ -252,10 +335,11 @@ static int points_clustered(tilebuild_ctx *c, const tilebuild_layer *l, const co
     }
     rc = 0;
 cleanup:
+    if (!attrs)
+        sql_attrs_cleanup(&fallback);
+    pointindex_release(s);
     free(pts);
     free(cl);
-    buf_free(&sql);
-    query_cleanup(&q);
     return rc;
 }
 
@@ -311,6 +395,7 @@ int tilebuild_tile(tilebuild_ctx *c, const tilebuild_layer *const *layers, int n
 {
     c->t = t;
     c->features = 0;
+    c->nsensitive_ids = 0;
     c->mvt = mvt_tile_create();
     int rc = 0;
     for (int i = 0; i < nlayers && rc == 0; i++) {
@@ -320,10 +405,8 @@ int tilebuild_tile(tilebuild_ctx *c, const tilebuild_layer *const *layers, int n
             continue;
         }
         const coll_def *coll = coll_find(l->collection);
-        if ((int)c->t->z < c->cluster_maxzoom)
-            rc = points_clustered(c, l, coll, err);
-        else
-            rc = points_from_sql(c, l, coll, err);
+        pointindex *pi = c->points ? c->points(c->points_arg, coll) : NULL;
+        rc = pi ? points_snapshot(c, l, coll, pi, err) : points_from_sql(c, l, coll, err);
     }
     if (rc == 0)
         mvt_tile_finish(c->mvt, out);

@@ -14,11 +14,17 @@
 #define SHARDS 16
 #define BUCKETS 4096 /* per shard; chains stay short for any cache that fits in memory */
 
+/* A body and its bytes in one allocation: the struct, the ids, the raw tile, the gzip form. */
+typedef struct body {
+    tilecache_body pub;
+    atomic_int refs;
+    size_t bytes;               /* of the whole allocation */
+} body;
+
 typedef struct entry {
     char *key;
     uint64_t hash;
-    char *raw, *gz;
-    size_t raw_len, gz_len;
+    body *b;                    /* NULL while pending */
     char etag[48];
     double bounds[4];
     bool pending;
@@ -49,7 +55,55 @@ static uint64_t hash_key(const char *s)
     return h ^ (h >> 29);
 }
 
-static size_t entry_bytes(const entry *e) { return e->raw_len + e->gz_len + strlen(e->key) + sizeof *e; }
+static size_t entry_bytes(const entry *e) { return (e->b ? e->b->bytes : 0) + strlen(e->key) + sizeof *e; }
+
+tilecache_body *tilecache_body_create(const void *data, size_t len, bool with_gzip, long sensitive_rows,
+                                      const int64_t *ids, size_t nids)
+{
+    buf gz = BUF_INIT;
+    if (with_gzip && len && (response_gzip(data, len, &gz) < 0 || gz.len >= len))
+        buf_free(&gz);
+    size_t bytes = sizeof(body) + nids * sizeof *ids + len + gz.len;
+    body *b = malloc(bytes);
+    if (!b)
+        abort();
+    atomic_init(&b->refs, 1);
+    b->bytes = bytes;
+    char *p = (char *)(b + 1);
+    int64_t *idcopy = (int64_t *)(void *)p; /* right after the struct: aligned as the struct is */
+    if (nids)
+        memcpy(idcopy, ids, nids * sizeof *ids);
+    p += nids * sizeof *ids;
+    if (len)
+        memcpy(p, data, len);
+    b->pub.raw = p;
+    b->pub.raw_len = len;
+    p += len;
+    if (gz.len)
+        memcpy(p, gz.data, gz.len);
+    b->pub.gz = gz.len ? p : NULL;
+    b->pub.gz_len = gz.len;
+    b->pub.sensitive_rows = sensitive_rows;
+    b->pub.ids = nids ? idcopy : NULL;
+    b->pub.nids = nids;
+    buf_free(&gz);
+    return &b->pub;
+}
+
+tilecache_body *tilecache_body_ref(tilecache_body *pb)
+{
+    atomic_fetch_add(&((body *)pb)->refs, 1);
+    return pb;
+}
+
+void tilecache_body_release(void *pb)
+{
+    body *b = pb;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+bool tilecache_enabled(const tilecache *c) { return c->capacity > 0; }
 
 tilecache *tilecache_create(size_t capacity_bytes)
 {
@@ -70,8 +124,8 @@ tilecache *tilecache_create(size_t capacity_bytes)
 static void entry_free(entry *e)
 {
     free(e->key);
-    free(e->raw);
-    free(e->gz);
+    if (e->b)
+        tilecache_body_release(&e->b->pub);
     free(e);
 }
 
@@ -144,13 +198,12 @@ int tilecache_get(tilecache *c, const char *key, bool want_gzip, tilecache_hit *
         }
         lru_unlink(e);
         lru_push_front(s, e);
-        bool gz = want_gzip && e->gz;
-        hit->len = gz ? e->gz_len : e->raw_len;
-        hit->data = malloc(hit->len ? hit->len : 1);
-        if (!hit->data)
-            abort();
-        memcpy(hit->data, gz ? e->gz : e->raw, hit->len);
+        const tilecache_body *b = &e->b->pub;
+        bool gz = want_gzip && b->gz;
+        hit->data = gz ? b->gz : b->raw;
+        hit->len = gz ? b->gz_len : b->raw_len;
         hit->gzipped = gz;
+        hit->body = tilecache_body_ref(&e->b->pub);
         memcpy(hit->etag, e->etag, sizeof hit->etag);
         pthread_mutex_unlock(&s->mu);
         atomic_fetch_add(&c->hits, 1);
@@ -190,44 +243,39 @@ void tilecache_store(tilecache *c, const char *key, const void *data, size_t len
 {
     if (!c->capacity)
         return;
-    /* Compress outside the lock: only the encoder of this key is here. */
-    buf gz = BUF_INIT;
-    if (len && (response_gzip(data, len, &gz) < 0 || gz.len >= len))
-        buf_free(&gz);
+    /* Compressed outside the lock: only the encoder of this key is here. */
+    tilecache_body *b = tilecache_body_create(data, len, true, 0, NULL, 0);
+    tilecache_store_body(c, key, b, etag, bounds, generation);
+    tilecache_body_release(b);
+}
+
+void tilecache_store_body(tilecache *c, const char *key, tilecache_body *pb, const char *etag,
+                          const double bounds[4], uint64_t generation)
+{
+    if (!c->capacity)
+        return;
+    body *b = (body *)pb;
     uint64_t h = hash_key(key);
     shard *s = &c->shards[h % SHARDS];
     pthread_mutex_lock(&s->mu);
     entry *e = find(s, key, h);
-    if (!e || !e->pending) {
-        /* Invalidated (or never registered) meanwhile. */
-        buf_free(&gz);
+    if (!e || !e->pending) /* invalidated (or never registered) meanwhile */
         goto done;
-    }
     if (generation != atomic_load(&c->generation)) {
         entry_remove(s, e);
-        buf_free(&gz);
         goto done;
     }
-    if (len + gz.len + strlen(e->key) + sizeof *e > s->capacity) {
+    if (b->bytes + strlen(e->key) + sizeof *e > s->capacity) {
         /* Larger than the shard's share: keeping it would evict every other tile of the shard and
          * then the tile itself. Dropped at once, counted as an eviction. */
         entry_remove(s, e);
-        buf_free(&gz);
         atomic_fetch_add(&c->evictions, 1);
         goto done;
     }
     /* The tile is now the shard's most recently used, whatever was stored while it was encoded. */
     lru_unlink(e);
     lru_push_front(s, e);
-    e->raw = malloc(len ? len : 1);
-    if (!e->raw)
-        abort();
-    memcpy(e->raw, data, len);
-    e->raw_len = len;
-    if (gz.len) {
-        e->gz_len = gz.len;
-        e->gz = buf_detach(&gz, NULL);
-    }
+    e->b = (body *)tilecache_body_ref(pb);
     snprintf(e->etag, sizeof e->etag, "%s", etag);
     memcpy(e->bounds, bounds, sizeof e->bounds);
     e->pending = false;
@@ -297,6 +345,7 @@ void tilecache_get_stats(tilecache *c, tilecache_stats *out)
 
 void tilecache_hit_free(tilecache_hit *hit)
 {
-    free(hit->data);
+    tilecache_body_release(hit->body);
+    hit->body = NULL;
     hit->data = NULL;
 }

@@ -1,7 +1,10 @@
 /*
  * tilecache: the in-memory cache of encoded vector tiles (DESIGN §2): sharded hash tables with an
  * LRU list each, bounded in bytes, holding each tile's MVT bytes, its gzip form (made once, when
- * the tile is stored: nearly every map client asks for gzip) and its ETag.
+ * the tile is stored: nearly every map client asks for gzip), its ETag and the ids of the sensitive
+ * rows it shows (the read log records them on hits as on misses). Entries hold reference-counted
+ * bodies: a hit takes a reference and the response sends the bytes from the cache itself, so a
+ * tile evicted or invalidated meanwhile stays alive until its last answer is sent.
  *
  * Kept true by invalidation, never by expiry: tilecache_invalidate() drops every tile whose
  * buffered bounds meet a changed box, whatever its layers, so a change to a source also drops the
@@ -22,12 +25,25 @@
 
 typedef struct tilecache tilecache;
 
-/* A copy of a cached tile handed to a request (owned by the caller: tilecache_hit_free()). */
+/* The bytes of one encoded tile, immutable and reference-counted, so that a hit hands the cached
+ * bytes to the response without a copy: raw MVT, its gzip form (NULL when gzip would not shrink
+ * it or was not made), and what the read log needs of the sensitive rows it shows. */
+typedef struct tilecache_body {
+    const char *raw, *gz;
+    size_t raw_len, gz_len;
+    long sensitive_rows;        /* sensitive (source, device) rows the tile shows */
+    const int64_t *ids;         /* the first nids of their ids */
+    size_t nids;
+} tilecache_body;
+
+/* A cached tile handed to a request: the body with a reference held (give it back with
+ * tilecache_hit_free(), or hand hit->body to tilecache_body_release() later). */
 typedef struct tilecache_hit {
-    char *data;
+    const char *data;           /* raw or gzip bytes, inside body */
     size_t len;
     bool gzipped;
     char etag[48];
+    tilecache_body *body;
 } tilecache_hit;
 
 typedef struct tilecache_stats {
@@ -38,14 +54,29 @@ typedef struct tilecache_stats {
 /* A cache of at most capacity_bytes (0 disables caching). NULL on allocation failure. */
 tilecache *tilecache_create(size_t capacity_bytes);
 void tilecache_destroy(tilecache *c);
+/* Whether the cache keeps anything (capacity > 0). */
+bool tilecache_enabled(const tilecache *c);
 
-/* Look key up. On a hit, fill *hit (gzip form when want_gzip; made now if missing) and return 1.
- * On a miss return 0 and *generation receives the value to pass to tilecache_store(); the caller
- * must then either store or call tilecache_abandon(), because other requests for the same key wait
+/* A body for tile bytes data[0..len) (copied), with its gzip form when with_gzip and it shrinks the
+ * tile, and the read-log facts (ids copied). One reference, the caller's. Aborts when out of memory. */
+tilecache_body *tilecache_body_create(const void *data, size_t len, bool with_gzip, long sensitive_rows,
+                                      const int64_t *ids, size_t nids);
+/* Drop a reference (a void * so that it can be a libmicrohttpd free callback); NULL is a no-op. */
+void tilecache_body_release(void *body);
+/* Take one more reference. */
+tilecache_body *tilecache_body_ref(tilecache_body *b);
+
+/* Look key up. On a hit, fill *hit (gzip form when want_gzip and there is one) and return 1. On a
+ * miss return 0 and *generation receives the value to pass to tilecache_store(); the caller must
+ * then either store or call tilecache_abandon(), because other requests for the same key wait
  * for it. */
 int tilecache_get(tilecache *c, const char *key, bool want_gzip, tilecache_hit *hit, uint64_t *generation);
-/* Store the tile for key (bounds: lon/lat box of the tile with its buffer, for invalidation). The
- * etag is copied. Not stored when an invalidation happened since generation. Wakes waiters. */
+/* Store body for key (the cache takes its own reference; bounds: lon/lat box of the tile with its
+ * buffer, for invalidation). The etag is copied. Not stored when an invalidation happened since
+ * generation. Wakes waiters. */
+void tilecache_store_body(tilecache *c, const char *key, tilecache_body *body, const char *etag,
+                          const double bounds[4], uint64_t generation);
+/* The same for tile bytes data[0..len) (copied, gzip made here), without read-log facts. */
 void tilecache_store(tilecache *c, const char *key, const void *data, size_t len, const char *etag,
                      const double bounds[4], uint64_t generation);
 /* Give up on a miss without storing (the tile failed, or is empty and not cached); wakes waiters. */
@@ -55,6 +86,7 @@ void tilecache_invalidate(tilecache *c, double min_lon, double min_lat, double m
 /* Drop everything (a restored database). */
 void tilecache_clear(tilecache *c);
 void tilecache_get_stats(tilecache *c, tilecache_stats *out);
+/* Give back the reference a hit holds. */
 void tilecache_hit_free(tilecache_hit *hit);
 
 #endif

@@ -2,10 +2,10 @@
  * tiles: Mapbox Vector Tiles of the register (/tiles/{layers}/{z}/{x}/{y}.mvt) and their TileJSON
  * (/tiles/{layers}.json).
  *
- * A tile is built by api/tilebuild.h (clusters below the cluster zoom, points from SQL above it,
- * clipped boundaries, attributes by visibility class), shared with the offline packages of
- * `radmap tiles`. This module adds what HTTP needs: the caller's class, the change follower, the
- * read log and quota of sensitive rows, the cache, ETags and gzip.
+ * A tile is built by api/tilebuild.h (clusters below the cluster zoom and in dense tiles, points from
+ * the in-memory snapshots above it, clipped boundaries, attributes by visibility class), shared with
+ * the offline packages of `radmap tiles`. This module adds what HTTP needs: the caller's class, the
+ * change follower, the read log and quota of sensitive rows, the cache, ETags and gzip.
  *
  * Tiles are cached (api/tilecache.h) under a key of layers, z/x/y, visibility class and day (values
  * decay with the date); the ETag carries the day, the class and a hash of the bytes.
@@ -22,6 +22,8 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "http/response.h"
+
+_Static_assert(TILEBUILD_IDS_KEPT >= READLOG_IDS_LISTED, "a tile keeps the ids the read log lists");
 
 /* The server's point snapshots, for the builder. */
 static pointindex *app_points_fn(void *arg, const coll_def *c) { return app_points(arg, c); }
@@ -51,7 +53,9 @@ int api_tile(http_request *req, rm_error *err)
     app_state *app = app_state_of(req);
     tile_id t;
     tilebuild_ctx c = {.vis = vis, .today = date_today(), .cluster_maxzoom = req->config->cluster_maxzoom,
-                       .cluster_cell = req->config->cluster_cell, .points = app_points_fn, .points_arg = app};
+                       .cluster_cell = req->config->cluster_cell,
+                       .cluster_max_points = req->config->cluster_max_points, .points = app_points_fn,
+                       .points_arg = app};
     if (parse_y(req->path_params[3], y, sizeof y, err) < 0 ||
         tile_parse(req->path_params[1], req->path_params[2], y, &t, err) < 0)
         return -1;
@@ -70,8 +74,7 @@ int api_tile(http_request *req, rm_error *err)
     snprintf(key, sizeof key, "%s/%u/%u/%u/v%d/d%d", req->path_params[0], t.z, t.x, t.y, (int)vis,
              (int)c.today);
     tilecache *cache = app_tiles(app);
-    const char *ae = http_header(req, "Accept-Encoding");
-    bool want_gzip = ae && strstr(ae, "gzip");
+    bool want_gzip = response_accepts(http_header(req, "Accept-Encoding"), "gzip");
     req->no_compress = true; /* tiles are gzipped from the cache, not again by the response */
     /* A max-age lets shared caches keep tiles only when anyone may see them; staff tiles stay private,
      * and Vary keeps a cache from handing one caller's tile to another. */
@@ -79,48 +82,62 @@ int api_tile(http_request *req, rm_error *err)
     http_set_header(req, "Vary", "Accept-Encoding, Authorization, Cookie");
     tilecache_hit hit;
     uint64_t gen = 0;
+    tilecache_body *body = NULL;
     if (tilecache_get(cache, key, want_gzip, &hit, &gen)) {
-        buf_append(&req->out, hit.data, hit.len);
-        req->body_gzipped = hit.gzipped;
+        /* A hit touches no table: the bytes go out from the cache entry itself (its reference is
+         * given back when they are sent), and the read log gets the ids kept with the entry. */
+        body = hit.body;
         snprintf(req->etag, sizeof req->etag, "%s", hit.etag);
-        tilecache_hit_free(&hit);
-        if (sensitive)
-            readlog_record(app_reads(app), req, "tiles", NULL, 1);
         http_set_header(req, "X-Tile-Cache", "hit");
-        http_reply(req, req->out.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
-        return 0;
-    }
-    buf tile = BUF_INIT;
-    if (tilebuild_tile(&c, layers, nlayers, &t, &tile, err) < 0) {
-        tilecache_abandon(cache, key);
-        buf_free(&tile);
-        return -1;
-    }
-    unsigned char h[12];
-    char hex[25];
-    crypto_generichash(h, sizeof h, (const unsigned char *)(tile.data ? tile.data : ""), tile.len, NULL, 0);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    snprintf(req->etag, sizeof req->etag, "\"d%d-v%d-%s\"", (int)c.today, (int)vis, hex);
-    tile_bounds b;
-    tile_bounds_lonlat_buffered(&t, TILE_BUFFER, &b);
-    double bounds[4] = {b.xmin, b.ymin, b.xmax, b.ymax};
-    tilecache_store(cache, key, tile.data ? tile.data : "", tile.len, req->etag, bounds, gen);
-    if (want_gzip && tile.len > 0) {
-        buf gz = BUF_INIT;
-        if (response_gzip(tile.data, tile.len, &gz) == 0 && gz.len < tile.len) {
+    } else {
+        buf tile = BUF_INIT;
+        if (tilebuild_tile(&c, layers, nlayers, &t, &tile, err) < 0) {
+            tilecache_abandon(cache, key);
             buf_free(&tile);
-            tile = gz;
-            req->body_gzipped = true;
-        } else {
-            buf_free(&gz);
+            return -1;
+        }
+        unsigned char h[12];
+        char hex[25];
+        crypto_generichash(h, sizeof h, (const unsigned char *)(tile.data ? tile.data : ""), tile.len, NULL, 0);
+        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        snprintf(req->etag, sizeof req->etag, "\"d%d-v%d-%s\"", (int)c.today, (int)vis, hex);
+        tile_bounds b;
+        tile_bounds_lonlat_buffered(&t, TILE_BUFFER, &b);
+        double bounds[4] = {b.xmin, b.ymin, b.xmax, b.ymax};
+        /* The gzip form is made once, for the cache (nearly every map client asks for it), or for
+         * this answer alone when nothing is cached. */
+        body = tilecache_body_create(tile.data ? tile.data : "", tile.len, tilecache_enabled(cache) || want_gzip,
+                                     c.sensitive_rows, c.sensitive_ids, c.nsensitive_ids);
+        buf_free(&tile);
+        tilecache_store_body(cache, key, body, req->etag, bounds, gen);
+        hit.data = want_gzip && body->gz ? body->gz : body->raw;
+        hit.len = want_gzip && body->gz ? body->gz_len : body->raw_len;
+        hit.gzipped = want_gzip && body->gz;
+        http_set_header(req, "X-Tile-Cache", "miss");
+    }
+    /* Says when a layer's attributes are still being built in the background (tiles then read them
+     * from the database, slowly): for operators, and for benchmarks that must wait for them. */
+    for (int i = 0; i < nlayers; i++) {
+        pointindex *pi = layers[i]->collection ? app_points(app, coll_find(layers[i]->collection)) : NULL;
+        pointindex_snap *snap = pi ? pointindex_acquire(pi) : NULL;
+        bool building = snap && !pointindex_snap_has_attrs(snap);
+        pointindex_release(snap);
+        if (building) {
+            http_set_header(req, "X-Tile-Attributes", "building");
+            break;
         }
     }
-    buf_free(&req->out);
-    req->out = tile;
-    if (sensitive)
-        readlog_record(app_reads(app), req, "tiles", NULL, c.sensitive_rows ? (size_t)c.sensitive_rows : 1);
-    http_set_header(req, "X-Tile-Cache", "miss");
-    http_reply(req, req->out.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
+    if (sensitive) {
+        /* The rows shown with their first ids; a tile without any still counts as one read. */
+        size_t rows = (size_t)body->sensitive_rows;
+        readlog_record(app_reads(app), req, "tiles", rows ? body->ids : NULL, rows ? rows : 1);
+    }
+    req->body_ref = hit.data;
+    req->body_ref_len = hit.len;
+    req->body_ref_release = tilecache_body_release;
+    req->body_ref_arg = body;
+    req->body_gzipped = hit.gzipped;
+    http_reply(req, hit.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
     return 0;
 }
 
@@ -183,8 +200,9 @@ int api_tilejson(http_request *req, rm_error *err)
     json_obj_begin(&w);
     json_kv_str(&w, "tilejson", "3.0.0");
     json_kv_str(&w, "name", names);
-    json_kv_str(&w, "description", "radmap vector tiles: point layers are clustered below the cluster zoom "
-                "(features with cluster=true, point_count and max_category)");
+    json_kv_str(&w, "description", "radmap vector tiles: point layers are clustered below the cluster zoom, "
+                "and from it on in tiles holding more than cluster_max_points points (features with cluster=true, "
+                "point_count and max_category)");
     json_key(&w, "tiles");
     json_arr_begin(&w);
     buf url = BUF_INIT;
@@ -207,6 +225,11 @@ int api_tilejson(http_request *req, rm_error *err)
     json_int(&w, 8);
     json_arr_end(&w);
     json_kv_int(&w, "cluster_maxzoom", req->config->cluster_maxzoom);
+    /* From the cluster zoom on, tiles denser than this are clustered too (0: never). */
+    long max_points = req->config->cluster_max_points;
+    if (max_points == 0)
+        max_points = TILEBUILD_CLUSTER_MAX_POINTS;
+    json_kv_int(&w, "cluster_max_points", max_points < 0 ? 0 : max_points);
     json_key(&w, "vector_layers");
     json_arr_begin(&w);
     for (int i = 0; i < nlayers; i++) {

@@ -68,6 +68,7 @@ typedef struct http_config {
     size_t tile_cache_bytes;
     int cluster_maxzoom;      /* point layers are clustered below this zoom */
     double cluster_cell;      /* cluster grid cell, tile units */
+    long cluster_max_points;  /* denser tiles are clustered at any zoom (0: default, negative: never) */
     const char *tile_cache_control; /* Cache-Control of public tiles (NULL: no-cache) */
     const char *tile_cache_control_private; /* of tiles for signed-in callers (NULL: no-cache) */
     void *app;                /* the application's shared state (api/state.h) */
@@ -107,6 +108,13 @@ struct http_request {
     const char *cache_control;/* NULL: no-cache (revalidate with the ETag) */
     char etag[64];            /* set by the handler: used instead of hashing the body */
     bool body_gzipped;        /* out already holds gzip bytes (Content-Encoding: gzip) */
+    /* A body owned elsewhere, sent instead of out without a copy (a cached tile): body_ref_release
+     * (body_ref_arg) is called exactly once, when libmicrohttpd is done with it or the answer
+     * becomes something else (304, an error). */
+    const void *body_ref;
+    size_t body_ref_len;
+    void (*body_ref_release)(void *arg);
+    void *body_ref_arg;
     int64_t started_us;
     /* Deferred work (http/jobs.h). */
     void *server;             /* the server running this request (opaque) */

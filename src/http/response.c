@@ -37,8 +37,20 @@ void http_reply(http_request *req, int status, const char *content_type)
     req->content_type = content_type;
 }
 
+/* Give a borrowed body back: the answer will not send it. */
+static void body_ref_drop(http_request *req)
+{
+    if (req->body_ref_release)
+        req->body_ref_release(req->body_ref_arg);
+    req->body_ref = NULL;
+    req->body_ref_len = 0;
+    req->body_ref_release = NULL;
+    req->body_ref_arg = NULL;
+}
+
 void response_problem(http_request *req, const rm_error *err)
 {
+    body_ref_drop(req);
     buf_reset(&req->out);
     json_writer w;
     json_init(&w, &req->out);
@@ -72,9 +84,7 @@ int response_gzip(const void *src, size_t n, buf *out)
     return rc == Z_STREAM_END ? 0 : -1;
 }
 
-/* Does a comma-separated header list contain token (case-insensitive, ignoring ;q=...)? A q=0
- * weight means "not acceptable". */
-static bool accepts(const char *header, const char *token)
+bool response_accepts(const char *header, const char *token)
 {
     if (!header)
         return false;
@@ -162,12 +172,13 @@ enum MHD_Result response_queue(http_request *req)
         if (etag_matches(http_header(req, "If-None-Match"), etag)) {
             status = 304;
             buf_reset(&req->out);
+            body_ref_drop(req);
         }
     }
     bool gz = req->body_gzipped && status != 304;
     buf zipped = BUF_INIT;
     if (!gz && status != 304 && req->out.len >= GZIP_MIN_BYTES && !req->no_compress &&
-        accepts(http_header(req, "Accept-Encoding"), "gzip")) {
+        response_accepts(http_header(req, "Accept-Encoding"), "gzip")) {
         if (response_gzip(req->out.data, req->out.len, &zipped) == 0 && zipped.len < req->out.len) {
             buf_free(&req->out);
             req->out = zipped;
@@ -176,14 +187,30 @@ enum MHD_Result response_queue(http_request *req)
             buf_free(&zipped);
         }
     }
-    size_t len = req->out.len;
     req->status = status;
-    req->bytes_out = len;
-    char *body = buf_detach(&req->out, NULL);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
+    struct MHD_Response *resp;
+    if (req->body_ref) {
+        /* A borrowed body (a cached tile) goes out as it is; libmicrohttpd gives it back when sent. */
+        req->bytes_out = req->body_ref_len;
+        /* libmicrohttpd only reads the buffer; its prototype lacks the const. */
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            req->body_ref_len, (void *)(uintptr_t)req->body_ref, req->body_ref_release, req->body_ref_arg);
+        if (!resp) {
+            body_ref_drop(req);
+            return MHD_NO;
+        }
+        req->body_ref = NULL;
+        req->body_ref_release = NULL;
+        req->body_ref_arg = NULL;
+    } else {
+        size_t len = req->out.len;
+        req->bytes_out = len;
+        char *body = buf_detach(&req->out, NULL);
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+        if (!resp) {
+            free(body);
+            return MHD_NO;
+        }
     }
     if (req->content_type && status != 304 && status != 204)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);

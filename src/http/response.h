@@ -12,6 +12,9 @@
 void response_problem(http_request *req, const rm_error *err);
 /* Queue the answer on req->conn. */
 enum MHD_Result response_queue(http_request *req);
+/* Does the comma-separated header list (Accept-Encoding, ...) accept token (case-insensitive,
+ * ignoring other parameters)? A q=0 weight means "not acceptable"; a NULL header accepts nothing. */
+bool response_accepts(const char *header, const char *token);
 /* gzip src into out (appended). 0 or -1. */
 int response_gzip(const void *src, size_t n, buf *out);
 

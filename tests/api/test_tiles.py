@@ -657,6 +657,79 @@ def test_cluster_maxzoom_is_the_first_unclustered_zoom(ro, http, tmp_path):
                 assert 0 <= f["x"] <= EXTENT and 0 <= f["y"] <= EXTENT
 
 
+def owned_counts(points, z):
+    """{(tile x, tile y): number of points the tile owns} at zoom z."""
+    count = {}
+    for lon, lat in points.values():
+        t = owner(z, lon, lat)
+        count[t] = count.get(t, 0) + 1
+    return count
+
+
+@pytest.fixture(scope="module")
+def dense_srv(pristine, workdir, tile_servers, ro):
+    """A server whose --cluster-max-points sits between a dense and a sparse tile of zoom 13 (at or
+    above the cluster zoom): {"srv", "z", "max", "dense": (x, y), "sparse": (x, y)}."""
+    z = 13
+    count = owned_counts(ro["facility"], z)
+    dense = densest(ro["facility"].values(), z)[0]
+    sparse = [t for t, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])) if 2 <= n < count[dense] // 2]
+    assert count[dense] >= 8 and sparse, "the demo register has no dense and sparse tile at zoom %d" % z
+    limit = count[dense] - 1
+    db = copy_db(pristine, workdir, "tiles-dense.db")
+    srv = tile_servers(db, args=("--cluster-max-points", str(limit)))
+    return {"srv": srv, "z": z, "max": limit, "dense": dense, "sparse": sparse[0]}
+
+
+def test_dense_tile_clustered_at_or_above_the_cluster_zoom(ro, http, tmp_path, dense_srv):
+    """A tile holding more points than --cluster-max-points is clustered even from the cluster zoom on,
+    with the cells and ownership of the lower zooms: clusters lie in the tile proper and their counts
+    (and the single points) sum to the facilities the tile owns."""
+    srv, z = dense_srv["srv"], dense_srv["z"]
+    x, y = dense_srv["dense"]
+    mine = {i: p for i, p in ro["facility"].items() if owner(z, *p) == (x, y)}
+    assert len(mine) > dense_srv["max"]
+    feats = features_of(http, srv, str(tmp_path), "facilities", z, x, y)["facilities"]
+    assert any(f["props"].get("cluster") for f in feats), "the dense tile is not clustered"
+    cats = {i: f["properties"].get("max_category") for i, f in ro["facilities"].items()}
+    assert clustered_tile_check(http, srv, str(tmp_path), "facilities", z, mine, cats, "max_category") == len(mine)
+
+
+def test_sparse_tile_at_the_same_zoom_not_clustered(ro, attrs, http, tmp_path, dense_srv):
+    """At the same zoom, a tile with fewer points than the limit shows every point of its buffered box
+    with its attributes, exactly as without the limit."""
+    srv, z = dense_srv["srv"], dense_srv["z"]
+    x, y = dense_srv["sparse"]
+    got = features_of(http, srv, str(tmp_path), "facilities", z, x, y)["facilities"]
+    assert not any(f["props"].get("cluster") for f in got)
+    want = items(http, srv, "facilities", bbox=",".join(repr(v) for v in buffered_lonlat(z, x, y)))
+    assert sorted(f["id"] for f in got) == sorted(want)
+    plain = features_of(http, ro["srv"], str(tmp_path), "facilities", z, x, y)["facilities"]
+    key = lambda f: (f["id"], round(f["x"], 3), round(f["y"], 3), sorted(f["props"].items()))
+    assert sorted(map(key, got)) == sorted(map(key, plain)), "the limit changed a sparse tile"
+
+
+def test_dense_and_sparse_tiles_never_count_twice(ro, http, tmp_path, dense_srv):
+    """Over every tile of the zoom, cluster counts plus the points each unclustered tile owns add up to
+    all facilities: a dense tile's points are counted by it alone."""
+    srv, z = dense_srv["srv"], dense_srv["z"]
+    total = clustered = 0
+    for (x, y) in sorted(owned_counts(ro["facility"], z)):
+        for f in features_of(http, srv, str(tmp_path), "facilities", z, x, y).get("facilities", []):
+            if f["props"].get("cluster"):
+                total += f["props"]["point_count"]
+                clustered += 1
+            elif owner(z, *ro["facility"][f["id"]]) == (x, y):
+                total += 1
+    assert clustered > 0
+    assert total == len(ro["facility"])
+
+
+def test_tilejson_says_the_cluster_limit(ro, http, dense_srv):
+    assert get(http, dense_srv["srv"], "/tiles/facilities.json").json()["cluster_max_points"] == dense_srv["max"]
+    assert get(http, ro["srv"], "/tiles/facilities.json").json()["cluster_max_points"] == 4096
+
+
 def test_comma_list_of_layers(ro, http, tmp_path):
     srv = ro["srv"]
     for z in (10, 14):
@@ -667,6 +740,35 @@ def test_comma_list_of_layers(ro, http, tmp_path):
             alone = features_of(http, srv, str(tmp_path), layer, z, x, y)[layer]
             key = lambda f: (f["id"] or 0, round(f["x"], 3), round(f["y"], 3), sorted(f["props"].items()))
             assert sorted(map(key, both[layer])) == sorted(map(key, alone)), (layer, z)
+
+
+def test_read_log_names_ids_on_hits_too(ro, http, tmp_path):
+    """A sources tile served from the cache is logged like the encoded one: its row count and ids (kept
+    with the cached tile), not an anonymous single row."""
+    srv = ro["srv"]
+    z = 15
+    x, y = densest(ro["source"].values(), z)[0]
+    path = "/tiles/sources/%d/%d/%d.mvt" % (z, x, y)
+    first = tile(http, srv, "sources", z, x, y)
+    again = tile(http, srv, "sources", z, x, y)
+    assert again.headers.get("X-Tile-Cache") == "hit"
+    assert again.content == first.content
+    shown = {f["id"] for f in decode(str(tmp_path), z, x, y, again.content)["sources"]}
+    assert 0 < len(shown) <= 200
+    rows = []
+    for _ in range(100):  # the log is written by a background thread, about once a second
+        c = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
+        try:
+            rows = c.execute("SELECT ids, row_count FROM read_log WHERE route = ? ORDER BY id", ("GET " + path,)).fetchall()
+        finally:
+            c.close()
+        if len(rows) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(rows) >= 2, rows
+    for ids, n in rows[-2:]:
+        assert n == len(shown), (ids, n)
+        assert {int(i) for i in ids.split(",")} == shown, ids
 
 
 # --- HTTP ------------------------------------------------------------------------------------------
@@ -767,13 +869,15 @@ def test_gzip_when_accepted(ro, http, cached):
     assert "content-encoding" not in h3 and body3 == plain
 
 
-@pytest.mark.xfail(strict=True, reason="api_tile() tests Accept-Encoding with strstr(ae, \"gzip\"), so gzip;q=0 "
-                   "still gets gzip (response.c's accepts() parses q-values but is static)")
-def test_gzip_refused_with_q0(ro, http):
+@pytest.mark.parametrize("cached", [False, True])
+def test_gzip_refused_with_q0(ro, http, cached):
     srv = ro["srv"]
-    x, y = densest(ro["facility"].values(), 12)[0]
-    path = "/tiles/facilities/12/%d/%d.mvt" % (x, y)
-    for _ in range(2):
+    z = 13 if cached else 11
+    x, y = densest(ro["facility"].values(), z)[0]
+    path = "/tiles/facilities/%d/%d/%d.mvt" % (z, x, y)
+    if cached:
+        get(http, srv, path)
+    for _ in range(2):  # miss (or hit), then hit
         status, h, body = raw_get(srv.url, path, {"Accept-Encoding": "gzip;q=0, identity"})
         assert status == 200
         assert "content-encoding" not in h, "gzip;q=0 means the client does not accept gzip"

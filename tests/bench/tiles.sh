@@ -13,9 +13,12 @@
 #   PostGIS            the same tiles from PostgreSQL + PostGIS with the same data (the attributes,
 #                      categories included, precomputed at load), timed with pgbench in prepared
 #                      mode: from zoom 12 the ST_AsMVT(ST_AsMVTGeom(...)) query martin sends for a
-#                      table in EPSG:4326; below, PostGIS computing radmap's grid clusters (cells of
-#                      512 tile units of the tile proper: count, smallest category, mean position; a
-#                      cell of one point shows the point with its attributes)
+#                      table in EPSG:4326; below, and from zoom 12 on in a tile whose tile proper holds
+#                      more than BENCH_CLUSTER_MAX_POINTS facilities (counted per request, as radmap
+#                      does; radmap is started with the same --cluster-max-points), PostGIS computing
+#                      radmap's grid clusters (cells of 512 tile units of the tile proper: count,
+#                      smallest category, mean position; a cell of one point shows the point with its
+#                      attributes)
 #   radmap cached      `radmap serve --tile-cache-mb 64`, warmed with one pass over the cached list
 #                      (the tiles of the list, in order, whose raw and gzip bytes fit in half the
 #                      cache, none larger than a cache shard's share)
@@ -38,7 +41,8 @@
 # environment: BENCH_SIZES ("100000 1000000"), BENCH_DURATION seconds of each cached and nginx run
 #              (8), BENCH_UNCACHED_DURATION seconds of each uncached run, radmap's two and PostGIS
 #              (15), BENCH_WARMUP seconds (2), BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2),
-#              BENCH_SERVER_THREADS (number of cores), BENCH_DB_DIR (keep generated registers there
+#              BENCH_SERVER_THREADS (number of cores), BENCH_CLUSTER_MAX_POINTS (4096; radmap's
+#              --cluster-max-points, 0 for never, and the same rule for PostGIS), BENCH_DB_DIR (keep generated registers there
 #              and reuse them on the next run; default: generate them in the temporary directory),
 #              BENCH_PG=0 / BENCH_NGINX=0 to leave a peer out
 set -euo pipefail
@@ -54,6 +58,9 @@ server_threads=${BENCH_SERVER_THREADS:-$(nproc)}
 db_dir=${BENCH_DB_DIR:-}
 with_pg=${BENCH_PG:-1}
 with_nginx=${BENCH_NGINX:-1}
+cluster_max_points=${BENCH_CLUSTER_MAX_POINTS:-4096}
+pg_max_points=$cluster_max_points
+[ "$cluster_max_points" = 0 ] && pg_max_points=2147483647
 cache_mb=64
 today=2026-06-15
 seed=20250701
@@ -211,7 +218,9 @@ EOF
 start_server() { # $1: db, then serve options
     local db=$1
     shift
-    "$bin" serve --db "$db" --port 0 --bind 127.0.0.1 --threads "$server_threads" "$@" 2>"$tmp/serve.log" &
+    # no access log, as nginx runs with access_log off
+    "$bin" serve --db "$db" --port 0 --bind 127.0.0.1 --threads "$server_threads" --access-log off \
+        --cluster-max-points "$cluster_max_points" "$@" 2>"$tmp/serve.log" &
     server_pid=$!
     local port=
     for _ in $(seq 1 600); do
@@ -222,6 +231,21 @@ start_server() { # $1: db, then serve options
     done
     [ -n "$port" ] || { cat "$tmp/serve.log" >&2; die "the server did not start"; }
     base=http://127.0.0.1:$port
+}
+# Until the server's facility attributes are built (in the background after start: tiles meanwhile
+# read them from the database, which is not what is measured), as the X-Tile-Attributes header says.
+wait_attributes() {
+    local t h
+    t=$(awk -F/ '$1 < 12 { print; exit }' "$tmp/all-tiles.txt")
+    for _ in $(seq 1 3600); do
+        # a clustered tile: answered at once from the positions
+        h=$(curl -s -o /dev/null -D - -H "$auth" "$base/tiles/facilities/$t.mvt" || true)
+        case $h in
+        *" 200"* | *" 204"*) case $h in *[Xx]-[Tt]ile-[Aa]ttributes:*building*) ;; *) return 0 ;; esac ;;
+        esac
+        sleep 1
+    done
+    die "the facility attributes were not built within an hour"
 }
 metric() { curl -s "$base/metrics" | awk -v m="$1" '$1 == m { printf "%.0f", $2 }'; }
 # a curl config asking base for every tile of list file $2, bodies to $3 (or nowhere)
@@ -306,6 +330,8 @@ for n in $sizes; do
     t0=$(date +%s.%N)
     curl -sf -o /dev/null -H "$auth" "$base/tiles/facilities/$(awk -F/ '$1 < 12 { print; exit }' "$tmp/all-tiles.txt").mvt" || true
     first_ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+    wait_attributes
+    attrs_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
     sed 's|^|/tiles/facilities/|; s|$|.mvt|' "$tmp/all-tiles.txt" >"$tmp/all-paths.txt"
     nattrs=$(curl -s -H "$auth" "$base/tiles/facilities.json" | python3 -c 'import json, sys
 f = json.load(sys.stdin)["vector_layers"][0]["fields"]
@@ -365,6 +391,7 @@ print(len([k for k in f if k not in ("cluster", "point_count")]))')
 
     # --- radmap cached ---
     start_server "$db" --tile-cache-mb "$cache_mb"
+    wait_attributes
     curl_cfg "$base" "$tmp/cached.txt" >"$tmp/curl-warm.cfg"
     curl -s -H "$auth" -H "Accept-Encoding: gzip" -K "$tmp/curl-warm.cfg" || true
     run_wrk "$base" "$tmp/cached.txt" "$warmup" gzip >/dev/null
@@ -430,10 +457,17 @@ SQL
         loaded=$(psql_q -c "SELECT count(*) FROM facility")
         [ "$loaded" = "$n" ] || die "PostgreSQL holds $loaded facilities, not $n"
         # One transaction: the next tile of the list (a shared sequence deals them out in list order,
-        # as wrk walks it), then the query martin prepares for it, or the grid clusters below zoom 12.
+        # as wrk walks it), then the query martin prepares for it, or the grid clusters below zoom 12 and in
+        # dense tiles.
         cat >"$tmp/pgbench.sql" <<EOF
 SELECT z, x, y FROM bench_tile WHERE i = (SELECT (nextval('bench_seq') - 1) % $ntiles + 1) \\gset
 \\if :z < 12
+\\set dense 1
+\\else
+SELECT (count(*) > $pg_max_points)::int AS dense FROM facility
+  WHERE geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) \\gset
+\\endif
+\\if :dense
 WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
 pts AS (
   SELECT f.id, f.max_category,
@@ -503,7 +537,8 @@ EOF
             "refused with 503 in the unloaded pass (left out); init $init_s; PostGIS load $pg_load;"
         echo "    radmap's facilities tiles carry $nattrs attributes (computed per feature), PostGIS's the 8 of issue 3" \
             "(precomputed);"
-        echo "    first clustered tile after start (builds the point snapshot) $first_ms ms; slowest unloaded tile $slowest; biggest $biggest;"
+        echo "    first clustered tile after start (builds the point snapshot) $first_ms ms; facility attributes built" \
+            "(in the background) $attrs_s s after start; slowest unloaded tile $slowest; biggest $biggest;"
         echo "    uncached runs got through $u_n (gzip), $i_n (identity) and PostGIS $g_n tiles;"
         echo "    cached list $ncached tiles: $c_hits hits, $c_misses misses in the measured run, $c_evictions evictions" \
             "since start, cache $cache_mib MiB"

@@ -2,7 +2,8 @@
  * Unit tests of api/tilecache: hits and misses, the byte bound with LRU eviction, invalidation by
  * box (only the tiles whose bounds meet it go), the generation check that keeps a tile encoded
  * before an invalidation out of the cache, concurrent misses of one key (the later requests wait
- * for the first encoder, then hit, or take over when it gives up), the gzip form, and the stats.
+ * for the first encoder, then hit, or take over when it gives up), the gzip form, the stats, and
+ * hits that hold the cached bytes by reference (alive after their entry goes).
  *
  * The cache is tested from its header only: which shard a key lands in is not assumed, so the LRU
  * tests use enough keys that every shard sees several of them.
@@ -633,6 +634,52 @@ static void test_stats(void **state)
     tilecache_destroy(c);
 }
 
+/* A hit holds the cached bytes themselves (no copy): they stay valid after the entry is invalidated
+ * or the cache destroyed, until the hit gives its reference back; the read-log facts travel with them. */
+static void test_hit_outlives_its_entry(void **state)
+{
+    (void)state;
+    tilecache *c = tilecache_create(1 << 20);
+    tilecache_hit hit;
+    uint64_t gen;
+    char *tilebytes = compressible(5000);
+    const int64_t ids[] = {7, 3, 11};
+    assert_int_equal(tilecache_get(c, "sources/15/1/1/v2/d1", true, &hit, &gen), 0);
+    tilecache_body *b = tilecache_body_create(tilebytes, 5000, true, 42, ids, 3);
+    tilecache_store_body(c, "sources/15/1/1/v2/d1", b, "\"e\"", world, gen);
+    tilecache_body_release(b); /* the cache holds its own reference */
+    assert_int_equal(tilecache_get(c, "sources/15/1/1/v2/d1", true, &hit, &gen), 1);
+    assert_true(hit.gzipped);
+    assert_ptr_equal(hit.data, hit.body->gz);
+    tilecache_hit raw;
+    assert_int_equal(tilecache_get(c, "sources/15/1/1/v2/d1", false, &raw, &gen), 1);
+    assert_ptr_equal(raw.body, hit.body);
+    assert_ptr_equal(raw.data, raw.body->raw);
+    tilecache_invalidate(c, -180, -85, 180, 85);
+    tilecache_destroy(c);
+    /* still readable: the hits hold the body */
+    assert_int_equal(hit.body->sensitive_rows, 42);
+    assert_int_equal(hit.body->nids, 3);
+    assert_memory_equal(hit.body->ids, ids, sizeof ids);
+    assert_int_equal(raw.len, 5000);
+    assert_memory_equal(raw.data, tilebytes, 5000);
+    uLongf n = 5000;
+    char out[5000];
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)hit.data;
+    z.avail_in = (uInt)hit.len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)n;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(z.total_out, 5000);
+    inflateEnd(&z);
+    assert_memory_equal(out, tilebytes, 5000);
+    tilecache_hit_free(&hit);
+    tilecache_hit_free(&raw);
+    free(tilebytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -649,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_churn),
         cmocka_unit_test(test_gzip_form),
         cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_hit_outlives_its_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
