@@ -13,8 +13,9 @@ work="$build/fuzz-work"
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$work" "$artifacts"
 # Allocations that libraries keep or lose on their own (tests/lsan.supp); malloc stacks are
-# unwound slowly (4 frames) so that C++ allocations show the library that made them.
-export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=4"
+# unwound slowly (8 frames: 4 stop inside libstdc++'s operator new, before the library that called
+# it) so that C++ allocations show the library that made them.
+export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=8"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export RADMAP_TODAY=2026-06-15

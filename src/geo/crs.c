@@ -177,6 +177,8 @@ int crs_parse_meridian(const char *s, const char *param, rm_error *err)
         if (*end || !isfinite(d))
             goto bad;
         double m = d * 60.0, r = round(m);
+        if (!(fabs(r) <= 1000 * 60)) /* before the cast to int: far outside any meridian */
+            goto bad;
         if (fabs(m - r) > 1e-4)
             return rm_error_set(err, 400, "Invalid parameter", "%s=%.60s is not a whole number of arc-minutes: "
                                 "VN-2000 TM-3 central meridians are (106.25 is 106-15); give degrees and minutes, "
