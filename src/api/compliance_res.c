@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/body.h"
 #include "api/auth.h"
 #include "api/compliance_int.h"
 #include "api/readlog.h"
@@ -44,27 +45,7 @@ int64_t cmp_path_id(http_request *req, int i)
     return *end || id < 1 || id > (long long)9e15 ? 0 : id;
 }
 
-json_t *cmp_json_body(http_request *req, rm_error *err)
-{
-    const char *ct = http_header(req, "Content-Type");
-    if (!ct || (strncasecmp(ct, "application/json", 16) != 0 &&
-                strncasecmp(ct, "application/merge-patch+json", 28) != 0)) {
-        rm_error_set(err, 415, "Unsupported Media Type", "send the body as application/json");
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        rm_error_set(err, 400, "Malformed JSON", "line %d, column %d: %s", je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        rm_error_set(err, 400, "Not an object", "the body must be a JSON object");
-        return NULL;
-    }
-    return j;
-}
+json_t *cmp_json_body(http_request *req, rm_error *err) { return api_json_body(req, true, err); }
 
 db_conn *cmp_write_begin(http_request *req, rm_error *err)
 {

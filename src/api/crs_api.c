@@ -2,6 +2,7 @@
  * crs_api: /crs and the CRS helpers of the request side; see crs_api.h.
  */
 #include "api/crs_api.h"
+#include "api/body.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -137,27 +138,6 @@ int api_crs_zone(http_request *req, rm_error *err)
     return 0;
 }
 
-/* The body of a write as a JSON object; NULL with err. */
-static json_t *read_body(http_request *req, rm_error *err)
-{
-    const char *ct = http_header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
-        rm_error_set(err, 415, "Unsupported Media Type", "send the body as application/json");
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        rm_error_set(err, 400, "Malformed JSON", "line %d, column %d: %s", je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        rm_error_set(err, 400, "Not an object", "the body must be a JSON object");
-        return NULL;
-    }
-    return j;
-}
 
 /* Run a store write on the writer connection, then bring this process up to date. */
 static db_conn *writer(http_request *req, rm_error *err) { return app_writer_lock(app_state_of(req), err); }
@@ -167,7 +147,7 @@ int api_crs_zone_create(http_request *req, rm_error *err)
     static const char *const allowed[] = {NULL};
     if (http_query_check(req, allowed, err) < 0)
         return -1;
-    json_t *b = read_body(req, err);
+    json_t *b = api_json_body(req, false, err);
     if (!b)
         return -1;
     int rc = -1;
@@ -272,7 +252,7 @@ int api_crs_transformation_put(http_request *req, rm_error *err)
     static const char *const allowed[] = {NULL};
     if (http_query_check(req, allowed, err) < 0)
         return -1;
-    json_t *b = read_body(req, err);
+    json_t *b = api_json_body(req, false, err);
     if (!b)
         return -1;
     json_t *t = json_object_get(b, "transformation");

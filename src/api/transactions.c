@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/body.h"
 #include "api/auth.h"
 #include "api/lifecycle_int.h"
 #include "api/state.h"
@@ -21,20 +22,8 @@
 
 int lc_body(http_request *req, json_t **out, rm_error *err)
 {
-    *out = NULL;
-    const char *ct = http_header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-        return rm_error_set(err, 415, "Unsupported Media Type", "send the body as application/json");
-    json_error_t je;
-    json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        return rm_error_set(err, 400, "Malformed JSON", "line %d, column %d: %s", je.line, je.column, je.text);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return rm_error_set(err, 400, "Not an object", "the body must be a JSON object");
-    }
-    *out = j;
-    return 0;
+    *out = api_json_body(req, false, err);
+    return *out ? 0 : -1;
 }
 
 void lc_check_fields(db_conn *db, const coll_field *fields, json_t *body, const char *const *dates, int32_t today,
