@@ -183,18 +183,6 @@ static int cmp_u32(const void *a, const void *b)
 
 /* ---- records -------------------------------------------------------------------------------- */
 
-static void put_varint(buf *b, uint64_t v)
-{
-    unsigned char tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (unsigned char)v;
-    buf_append(b, tmp, n);
-}
-
 static const unsigned char *get_varint(const unsigned char *r, uint64_t *v)
 {
     uint64_t x = 0;
@@ -222,7 +210,7 @@ static void put_record(const pointindex *p, sqlite3_stmt *st, bool attrs, buf *r
         switch (p->attrs[k]->type) {
         case PROP_INT: {
             int64_t v = sqlite3_column_int64(st, col);
-            put_varint(recs, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+            buf_put_varint(recs, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
             break;
         }
         case PROP_REAL: {

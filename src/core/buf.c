@@ -54,6 +54,18 @@ void buf_putc(buf *b, char c)
     b->data[b->len] = 0;
 }
 
+void buf_put_varint(buf *b, uint64_t v)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        tmp[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    tmp[n++] = (unsigned char)v;
+    buf_append(b, tmp, n);
+}
+
 void buf_vappendf(buf *b, const char *fmt, va_list ap)
 {
     va_list cp;

@@ -30,6 +30,8 @@ void buf_grow(buf *b, size_t extra);
 void buf_append(buf *b, const void *data, size_t n);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
+/* v as a base-128 varint (protobuf's wire format: 7 bits a byte, low first). */
+void buf_put_varint(buf *b, uint64_t v);
 void buf_appendf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vappendf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Empty the buffer, keeping its allocation. */

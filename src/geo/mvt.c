@@ -64,25 +64,13 @@ static size_t varint_size(uint64_t v)
     return n;
 }
 
-static void put_varint(buf *b, uint64_t v)
-{
-    unsigned char tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (unsigned char)v;
-    buf_append(b, tmp, n);
-}
-
 static void put_byte(buf *b, unsigned char c) { buf_append(b, &c, 1); }
 
 /* A length-delimited field: tag, length, bytes. */
 static void put_bytes_field(buf *b, unsigned field, const void *p, size_t n)
 {
     put_byte(b, TAG(field, WIRE_LEN));
-    put_varint(b, n);
+    buf_put_varint(b, n);
     buf_append(b, p, n);
 }
 
@@ -379,7 +367,7 @@ static void put_packed(buf *b, unsigned field, const uint32_t *v, size_t n, buf 
 {
     buf_reset(scratch);
     for (size_t i = 0; i < n; i++)
-        put_varint(scratch, v[i]);
+        buf_put_varint(scratch, v[i]);
     put_bytes_field(b, field, scratch->data, scratch->len);
 }
 
@@ -413,12 +401,12 @@ static void feature_commit(mvt_feature *f)
     buf_reset(b);
     if (f->id) {
         put_byte(b, TAG(1, WIRE_VARINT));
-        put_varint(b, f->id);
+        buf_put_varint(b, f->id);
     }
     if (f->ntags)
         put_packed(b, 2, f->tags, f->ntags, &l->packed);
     put_byte(b, TAG(3, WIRE_VARINT));
-    put_varint(b, (uint64_t)f->type);
+    buf_put_varint(b, (uint64_t)f->type);
     put_packed(b, 4, f->geom, f->ngeom, &l->packed);
     put_bytes_field(&l->features, 2, b->data, b->len);
     l->nfeatures++;
@@ -483,7 +471,7 @@ void mvt_feature_add_int(mvt_feature *f, const char *key, int64_t value)
 {
     buf *v = value_scratch(f);
     put_byte(v, TAG(6, WIRE_VARINT));
-    put_varint(v, zigzag64(value));
+    buf_put_varint(v, zigzag64(value));
     feature_tag(f, key, v);
 }
 
@@ -661,14 +649,14 @@ size_t mvt_tile_finish(mvt_tile *t, buf *out)
                       intern_fields_size(&l->keys) + intern_fields_size(&l->values) + 1 +
                       varint_size(l->extent) + 2;
         put_byte(out, TAG(3, WIRE_LEN));
-        put_varint(out, size);
+        buf_put_varint(out, size);
         size_t start = out->len;
         put_bytes_field(out, 1, l->name, l->name_len);
         buf_append(out, l->features.data, l->features.len);
         put_intern_fields(out, 3, &l->keys);
         put_intern_fields(out, 4, &l->values);
         put_byte(out, TAG(5, WIRE_VARINT));
-        put_varint(out, l->extent);
+        buf_put_varint(out, l->extent);
         put_byte(out, TAG(15, WIRE_VARINT));
         put_byte(out, 2);
         assert(out->len - start == size);

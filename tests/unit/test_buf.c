@@ -207,6 +207,29 @@ static void test_detach(void **state)
     buf_free(&b);
 }
 
+/* Varints as protobuf writes them: 7 bits a byte, low first, the high bit saying "more". */
+static void test_put_varint(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t v;
+        size_t n;
+        unsigned char bytes[10];
+    } cases[] = {
+        {0, 1, {0x00}}, {1, 1, {0x01}}, {127, 1, {0x7f}}, {128, 2, {0x80, 0x01}}, {300, 2, {0xac, 0x02}},
+        {UINT64_MAX, 10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf b = BUF_INIT;
+        buf_putc(&b, 'x');
+        buf_put_varint(&b, cases[i].v);
+        assert_int_equal(b.len, 1 + cases[i].n);
+        assert_memory_equal(b.data + 1, cases[i].bytes, cases[i].n);
+        assert_int_equal(b.data[b.len], 0);
+        buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_vappendf),
         cmocka_unit_test(test_reset_and_truncate),
         cmocka_unit_test(test_detach),
+        cmocka_unit_test(test_put_varint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
