@@ -150,6 +150,9 @@ void prox_write_receptors(prox_search *s, bool with_bearing, struct json_writer 
 /* Helpers shared by the proximity resources (proximity.c, proximity_area.c). */
 /* Merge two serialised JSON objects ("{...}") into one, a's members first, appended to out. */
 void prox_merge_objects(const buf *a, const buf *b, buf *out);
+/* A GeoJSON Point feature whose properties are the members of props followed by those of extra
+ * (both JSON objects as written). */
+void prox_write_point_feature(struct json_writer *w, int64_t id, double lon, double lat, const buf *props, const buf *extra);
 /* ?at=YYYY-MM-DD or today; 0 or -1 with err (400). */
 int prox_parse_today(http_request *req, int32_t *today, rm_error *err);
 /* A read transaction for the whole request, so that a walk of the R*Tree, the rows it names and

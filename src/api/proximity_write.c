@@ -33,6 +33,28 @@ void prox_merge_objects(const buf *a, const buf *b, buf *out)
     buf_append(out, b->data + 1, b->len - 1);
 }
 
+void prox_write_point_feature(json_writer *w, int64_t id, double lon, double lat, const buf *props, const buf *extra)
+{
+    buf merged = BUF_INIT;
+    prox_merge_objects(props, extra, &merged);
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Feature");
+    json_kv_int(w, "id", id);
+    json_key(w, "geometry");
+    json_obj_begin(w);
+    json_kv_str(w, "type", "Point");
+    json_key(w, "coordinates");
+    json_arr_begin(w);
+    json_num(w, lon);
+    json_num(w, lat);
+    json_arr_end(w);
+    json_obj_end(w);
+    json_key(w, "properties");
+    json_raw(w, merged.data, merged.len);
+    json_obj_end(w);
+    buf_free(&merged);
+}
+
 /* Is property p written for this search (visible, and selected when a selection was given)? */
 static bool prop_selected(const prox_search *s, const coll_prop *p)
 {

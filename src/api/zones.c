@@ -603,7 +603,7 @@ int api_alerts(http_request *req, rm_error *err)
             prox_search_cleanup(&s);
             goto fail_json;
         }
-        buf extra = BUF_INIT, merged = BUF_INIT;
+        buf extra = BUF_INIT;
         json_writer ew;
         json_init(&ew, &extra);
         json_obj_begin(&ew);
@@ -621,24 +621,8 @@ int api_alerts(http_request *req, rm_error *err)
         json_kv_int(&ew, "receptor_count", (int64_t)s.nhits);
         json_obj_end(&ew);
         prox_search_cleanup(&s);
-        prox_merge_objects(&rows[i].props, &extra, &merged);
-        json_obj_begin(&w);
-        json_kv_str(&w, "type", "Feature");
-        json_kv_int(&w, "id", z.id);
-        json_key(&w, "geometry");
-        json_obj_begin(&w);
-        json_kv_str(&w, "type", "Point");
-        json_key(&w, "coordinates");
-        json_arr_begin(&w);
-        json_num(&w, z.lon);
-        json_num(&w, z.lat);
-        json_arr_end(&w);
-        json_obj_end(&w);
-        json_key(&w, "properties");
-        json_raw(&w, merged.data, merged.len);
-        json_obj_end(&w);
+        prox_write_point_feature(&w, z.id, z.lon, z.lat, &rows[i].props, &extra);
         buf_free(&extra);
-        buf_free(&merged);
         for (int k = 0; k < zone_count(&z); k++)
             write_zone_feature(&w, &z, k, true);
     }
@@ -691,7 +675,7 @@ int api_alerts(http_request *req, rm_error *err)
             prox_search_cleanup(&s);
             goto fail_json;
         }
-        buf extra = BUF_INIT, merged = BUF_INIT;
+        buf extra = BUF_INIT;
         json_writer ew;
         json_init(&ew, &extra);
         json_obj_begin(&ew);
@@ -708,24 +692,8 @@ int api_alerts(http_request *req, rm_error *err)
         json_kv_int(&ew, "receptor_count", (int64_t)s.nhits);
         json_obj_end(&ew);
         prox_search_cleanup(&s);
-        prox_merge_objects(&evs[i].props, &extra, &merged);
-        json_obj_begin(&w);
-        json_kv_str(&w, "type", "Feature");
-        json_kv_int(&w, "id", z.id);
-        json_key(&w, "geometry");
-        json_obj_begin(&w);
-        json_kv_str(&w, "type", "Point");
-        json_key(&w, "coordinates");
-        json_arr_begin(&w);
-        json_num(&w, z.lon);
-        json_num(&w, z.lat);
-        json_arr_end(&w);
-        json_obj_end(&w);
-        json_key(&w, "properties");
-        json_raw(&w, merged.data, merged.len);
-        json_obj_end(&w);
+        prox_write_point_feature(&w, z.id, z.lon, z.lat, &evs[i].props, &extra);
         buf_free(&extra);
-        buf_free(&merged);
     }
     json_arr_end(&w);
     if (nrows) {
