@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -975,6 +976,11 @@ int main(int argc, char **argv)
         return 2;
     }
     db_global_init();
+    /* before any thread hashes (tokens, ETags): libsodium picks its implementations here */
+    if (sodium_init() < 0) {
+        fputs("radmap: libsodium could not start\n", stderr);
+        return 1;
+    }
     int rc;
     const char *cmd = argv[1];
     if (strcmp(cmd, "init") == 0)

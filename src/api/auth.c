@@ -58,6 +58,61 @@ static const char *cookie_token(const char *cookie, char *out, size_t cap)
     return NULL;
 }
 
+/*
+ * Tokens resolved on this thread, so that a request that reads nothing else from the database (a
+ * cached tile) does not need a transaction to check its token. An entry holds while its
+ * connection's generation (db_generation: any commit, here or in another process) is the one it
+ * was read under and the token has not expired: a revocation, a disabled user or a changed role is
+ * a write, so the next request looks the token up again. Keyed by a hash of the token, compared in
+ * constant time; only valid tokens are kept.
+ */
+#define TOKEN_CACHE 8
+typedef struct token_entry {
+    unsigned char key[16];
+    const db_conn *db;
+    uint64_t generation;
+    user_info who;
+} token_entry;
+static _Thread_local token_entry token_cache[TOKEN_CACHE];
+static _Thread_local unsigned token_next;
+
+static void token_key(const char *token, unsigned char key[16])
+{
+    crypto_generichash(key, 16, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+/* 1 with *who from the cache, 0 when it must be looked up. *gen is the generation taken before
+ * any lookup, under which its answer is remembered: a commit after it makes the entry miss. */
+static int token_cached(db_conn *db, const char *token, user_info *who, uint64_t *gen_out)
+{
+    unsigned char key[16];
+    token_key(token, key);
+    uint64_t gen = db_generation(db);
+    *gen_out = gen;
+    int64_t now = (int64_t)time(NULL);
+    for (int i = 0; i < TOKEN_CACHE; i++) {
+        token_entry *e = &token_cache[i];
+        if (e->db == db && sodium_memcmp(e->key, key, sizeof key) == 0) {
+            if (e->generation != gen || now >= e->who.token_expires) {
+                e->db = NULL;
+                return 0;
+            }
+            *who = e->who;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void token_remember(db_conn *db, const char *token, const user_info *who, uint64_t gen)
+{
+    token_entry *e = &token_cache[token_next++ % TOKEN_CACHE];
+    token_key(token, e->key);
+    e->db = db;
+    e->generation = gen;
+    e->who = *who;
+}
+
 int auth_resolve(http_request *req, rm_error *err)
 {
     if (req->auth_resolved)
@@ -82,9 +137,15 @@ int auth_resolve(http_request *req, rm_error *err)
     if (!db)
         return -1;
     user_info who;
-    int r = users_lookup_token(db, token, &who, err);
-    if (r < 0)
-        return -1;
+    uint64_t gen;
+    int r = token_cached(db, token, &who, &gen);
+    if (r == 0) {
+        r = users_lookup_token(db, token, &who, err);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            token_remember(db, token, &who, gen);
+    }
     if (r == 0) {
         req->auth_resolved = -1;
         return rm_error_set(err, 401, "Unauthorized", "the token presented is invalid, expired or revoked; "

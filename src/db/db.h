@@ -51,8 +51,16 @@ sqlite3_stmt *db_stmt(db_conn *c, const char *sql, rm_error *err);
 void db_stmt_done(sqlite3_stmt *st);
 /* Run one or more statements without results. 0 or -1 with err filled. */
 int db_exec(db_conn *c, const char *sql, rm_error *err);
-/* PRAGMA data_version: changes when another connection commits (DESIGN §2, cache coherence). */
+/* PRAGMA data_version: changes when another connection commits (DESIGN §2, cache coherence).
+ * While nothing at all was committed since the previous call on c (the WAL-index header is the
+ * same), it is answered from memory without a transaction. */
 int64_t db_data_version(db_conn *c);
+/* How many times db_data_version() had to ask SQLite on c (for tests). */
+uint64_t db_data_version_queries(db_conn *c);
+/* A number that changes whenever what c reads may have changed: another connection's commit or a
+ * write through c itself. Equal numbers from one connection mean nothing was written in between,
+ * so a value read from c under the first still holds (api/auth's token cache). Never 0. */
+uint64_t db_generation(db_conn *c);
 /* True when another connection committed since the previous call on c (true on the first call). */
 bool db_changed_since_last_check(db_conn *c);
 /* Set the deadline (CLOCK_MONOTONIC microseconds, 0 for none) after which queries on read

@@ -171,7 +171,8 @@ int users_lookup_token(db_conn *c, const char *token, user_info *who, rm_error *
     char hash[65];
     token_hash(token, hash);
     sqlite3_stmt *st = db_stmt(c,
-        "SELECT u.id, u.name, u.role, t.scope FROM token t JOIN app_user u ON u.id = t.user_id "
+        "SELECT u.id, u.name, u.role, t.scope, CAST(strftime('%s', t.expires_at) AS INTEGER) "
+        "FROM token t JOIN app_user u ON u.id = t.user_id "
         "WHERE t.hash = ? AND t.revoked = 0 AND u.disabled = 0 "
         "AND t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ','now')", err);
     if (!st)
@@ -185,6 +186,7 @@ int users_lookup_token(db_conn *c, const char *token, user_info *who, rm_error *
         snprintf(who->name, sizeof who->name, "%s", (const char *)sqlite3_column_text(st, 1));
         who->role = users_role_parse((const char *)sqlite3_column_text(st, 2));
         who->write_scope = strcmp((const char *)sqlite3_column_text(st, 3), "write") == 0;
+        who->token_expires = sqlite3_column_int64(st, 4);
         rc = 1;
     } else if (s != SQLITE_DONE) {
         rc = db_error(c, err, 503, "checking a token");

@@ -42,6 +42,7 @@ typedef struct user_info {
     user_role role;
     bool disabled;
     bool write_scope;      /* the token used allows writes */
+    int64_t token_expires; /* the token's expiry, Unix seconds (users_lookup_token) */
 } user_info;
 
 /* Hash a password (slow on purpose: call off the server's connection threads). out must hold

@@ -726,6 +726,39 @@ def test_disable_and_set_role_end_sessions_at_once(pub):
     assert r.status_code == 404
 
 
+def test_token_checks_follow_revocation_on_every_thread(priv):
+    """Tokens resolved once are remembered per server thread (a cached tile then touches no
+    table); a revocation, a role change or a logout is still obeyed by the very next request on
+    any thread, whichever process wrote it."""
+    tok = priv.bearer("cache.inspector", "inspector")
+    other = priv.bearer("cache.bystander", "inspector")
+    hdr = {"Authorization": "Bearer " + tok}
+    x, y = lonlat_to_tile(14, *HCMC)
+    tile = "%s/tiles/sources/14/%d/%d.mvt" % (priv.url, x, y)
+
+    def every_thread(headers, want, n=12):
+        # separate connections, so that every thread of the server's pool answers some
+        codes = [requests.get(tile, headers=headers).status_code for _ in range(n)]
+        codes += [requests.get(priv.url + "/collections", headers=headers).status_code for _ in range(n)]
+        wanted = (want,) if isinstance(want, int) else want
+        assert all(c in wanted for c in codes), codes
+
+    every_thread(hdr, (200, 204))
+    every_thread(hdr, (200, 204))  # now from the threads' memory, the tile from the cache
+    assert requests.get(tile, headers=hdr).headers.get("X-Tile-Cache") in ("hit", None)
+    run_radmap("user", "set-role", priv.db, "cache.inspector", "viewer")  # revokes its tokens
+    every_thread(hdr, 401)
+    # a bystander's remembered token stays good: the change only made it be looked up again
+    every_thread({"Authorization": "Bearer " + other}, (200, 204))
+    # a logout through the server itself (its writer connection) is obeyed by every reader thread
+    tok2 = last_line(run_radmap("user", "token", priv.db, "cache.bystander").stdout)
+    hdr2 = {"Authorization": "Bearer " + tok2}
+    every_thread(hdr2, (200, 204))
+    assert requests.post(priv.url + "/auth/logout", headers=hdr2).status_code in (200, 204)
+    every_thread(hdr2, 401)
+    every_thread({"Authorization": "Bearer " + other}, (200, 204))
+
+
 def test_cli_tokens(pub):
     tok = pub.bearer("script.user", "licensing")
     h = {"Authorization": "Bearer " + tok}
