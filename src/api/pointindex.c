@@ -45,6 +45,8 @@ struct pointindex_snap {
     size_t recs_len;
     int32_t day;                 /* day the values were computed for */
     bool attrs;                  /* records hold the attributes (else only lon/lat) */
+    _Atomic(void *) aux;         /* a structure derived by another module (pointindex_snap_set_aux) */
+    void (*aux_destroy)(void *aux);
 };
 
 struct pointindex {
@@ -90,6 +92,9 @@ static void snap_free(pointindex_snap *s)
 {
     if (!s)
         return;
+    void *aux = atomic_load(&s->aux);
+    if (aux)
+        s->aux_destroy(aux);
     free(s->pts);
     free(s->recs);
     free(s);
@@ -124,6 +129,9 @@ void pointindex_destroy(pointindex *p)
     free(p);
 }
 
+/* Serialises pointindex_snap_set_aux (rare: once per snapshot that a search uses). */
+static pthread_mutex_t aux_mu = PTHREAD_MUTEX_INITIALIZER;
+
 pointindex_snap *pointindex_acquire(pointindex *p)
 {
     pthread_mutex_lock(&p->lock);
@@ -136,6 +144,23 @@ pointindex_snap *pointindex_acquire(pointindex *p)
 
 int32_t pointindex_snap_day(const pointindex_snap *s) { return s->day; }
 bool pointindex_snap_has_attrs(const pointindex_snap *s) { return s->attrs; }
+size_t pointindex_snap_count(const pointindex_snap *s) { return s->n; }
+
+void *pointindex_snap_aux(pointindex_snap *s) { return atomic_load(&s->aux); }
+
+bool pointindex_snap_set_aux(pointindex_snap *s, void *aux, void (*destroy)(void *aux))
+{
+    /* aux_destroy is read only by snap_free, after the last reference, so storing it before aux
+     * (whose store publishes it) is enough. */
+    pthread_mutex_lock(&aux_mu);
+    bool set = atomic_load(&s->aux) == NULL;
+    if (set) {
+        s->aux_destroy = destroy;
+        atomic_store(&s->aux, aux);
+    }
+    pthread_mutex_unlock(&aux_mu);
+    return set;
+}
 
 /* Make s the current snapshot; the previous one goes when its last reader is done. */
 static void publish(pointindex *p, pointindex_snap *s)
@@ -258,6 +283,8 @@ void pointindex_point_lonlat(const pointindex_snap *s, size_t index, double *lon
     *lon = ll[0];
     *lat = ll[1];
 }
+
+int64_t pointindex_point_id(const pointindex_snap *s, size_t index) { return s->pts[index].id; }
 
 void pointindex_point_attrs(const pointindex *p, const pointindex_snap *s, size_t index, vis_class vis,
                             mvt_feature *f)

@@ -78,6 +78,15 @@ void pointindex_release(pointindex_snap *s);
 int32_t pointindex_snap_day(const pointindex_snap *s);
 /* Whether its points carry their attributes (always, unless built in the background and not done). */
 bool pointindex_snap_has_attrs(const pointindex_snap *s);
+/* Number of points in the snapshot; indices run from 0 to that number - 1. */
+size_t pointindex_snap_count(const pointindex_snap *s);
+/* A search structure another module derives from one snapshot (the nearest-neighbour tree of
+ * api/proximity_snap.c), kept with it and destroyed with it, by destroy(aux), when its last
+ * reference goes: the snapshot itself stays immutable, the structure is built once per snapshot.
+ * pointindex_snap_aux: NULL until set. pointindex_snap_set_aux: true when aux now belongs to the
+ * snapshot; false when one was set already (the caller keeps aux and frees it). */
+void *pointindex_snap_aux(pointindex_snap *s);
+bool pointindex_snap_set_aux(pointindex_snap *s, void *aux, void (*destroy)(void *aux));
 
 /* The points of tile t (the tile proper, not its buffer) that class vis may see, in tile-local
  * units from the global position (which decides ownership, geo/cluster.h), appended to *pts
@@ -92,6 +101,8 @@ int pointindex_box_points(const pointindex_snap *s, const tile_id *t, const doub
                           cluster_point **pts, size_t *n, size_t *cap);
 /* The exact lon/lat of point index. */
 void pointindex_point_lonlat(const pointindex_snap *s, size_t index, double *lon, double *lat);
+/* The row id of point index. */
+int64_t pointindex_point_id(const pointindex_snap *s, size_t index);
 /* Add the attributes of point index that class vis may see to f, in the order of the layer's list
  * (a NULL value is left out: MVT has no null). */
 void pointindex_point_attrs(const pointindex *p, const pointindex_snap *s, size_t index, vis_class vis,

@@ -15,6 +15,13 @@
  *   of geo/geod.h, the few near the edge by geo_distance.
  * Distances stay estimates with bounds until prox_top makes the ones written exact.
  *
+ * /nearest on a layer without conditions is answered from memory when it can: the layer's point
+ * snapshot (api/pointindex.h, the tile server's, brought up to date with the change log first)
+ * and a search tree kept with it (proximity_snap.c) give the same answer as the R*Tree walk
+ * without reading the database; the walk remains for layers without a snapshot (receptors) and
+ * while a snapshot's tree is not built. The X-Nearest-Index header says which path answered each
+ * layer (memory, rtree, sql).
+ *
  * /nearest with conditions searches circles of growing radius around the point, each through the
  * index: once at least k rows lie within the circle's radius, the k nearest of them are the true k
  * nearest (anything closer would be inside that circle, hence inside its box, hence found). The
@@ -31,6 +38,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/state.h"
 #include "core/date.h"
 #include "core/json.h"
 #include "core/params.h"
@@ -741,7 +749,37 @@ static bool box_covers(const geo_box *a, const geo_box *b)
 typedef struct nearest_stats {
     double radius_m;  /* radius of the last circle searched; HUGE_VAL: the whole extent */
     int probes;       /* index searches made */
+    const char *how[PROX_MAX_LAYERS]; /* per layer: "memory", "rtree" or "sql" */
 } nearest_stats;
+
+/* Give the layers searched without conditions their point snapshot (api/pointindex.h), up to date
+ * with every change committed before now: the change log is applied first, as tiles do, and a
+ * layer that has none yet gets its snapshot built (positions only: a second for a million rows,
+ * once; tiles build the same one). Positions do not depend on the day, so a snapshot of another
+ * day serves as well. 0, or -1 with err. */
+static int nearest_snapshots(prox_search *s, rm_error *err)
+{
+    app_state *app = s->req && s->req->config ? s->req->config->app : NULL;
+    if (!app)
+        return 0;
+    bool any = false;
+    for (int i = 0; i < s->nlayers; i++)
+        any |= walkable(s, i) && app_points(app, s->layers[i].coll) != NULL;
+    if (!any || app_follow_changes(app, s->db, err) < 0)
+        return any ? -1 : 0;
+    for (int i = 0; i < s->nlayers; i++) {
+        pointindex *p = walkable(s, i) ? app_points(app, s->layers[i].coll) : NULL;
+        if (!p)
+            continue;
+        pointindex_snap *snap = pointindex_acquire(p);
+        bool have = snap != NULL;
+        pointindex_release(snap);
+        if (!have && pointindex_ensure(p, s->db, date_today(), err) < 0)
+            return -1;
+        s->layers[i].points = p;
+    }
+    return 0;
+}
 
 /* Fill s with the k nearest hits of (lon, lat) (all hits when fewer exist), sorted. */
 static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_stats *stats, rm_error *err)
@@ -761,15 +799,18 @@ static int prox_nearest(prox_search *s, double lon, double lat, int k, nearest_s
     }
     s->center_lon = lon;
     s->center_lat = lat;
-    /* Layers without conditions: best first through the R*Tree. */
+    /* Layers without conditions: best first through the snapshot's tree, or the R*Tree. */
     bool filtered = false;
     for (int i = 0; i < s->nlayers; i++) {
         if (!walkable(s, i)) {
             filtered = true;
+            stats->how[i] = "sql";
             continue;
         }
-        if (prox_index_search(s, i, lon, lat, HUGE_VAL, (size_t)k, false, err) < 0)
+        int done = s->layers[i].points ? prox_snap_nearest(s, i, s->layers[i].points, lon, lat, (size_t)k, err) : 0;
+        if (done < 0 || (!done && prox_index_search(s, i, lon, lat, HUGE_VAL, (size_t)k, false, err) < 0))
             return -1;
+        stats->how[i] = done ? "memory" : "rtree";
         stats->probes++;
     }
     stats->radius_m = HUGE_VAL;
@@ -837,12 +878,20 @@ int api_nearest(http_request *req, rm_error *err)
     if (prox_search_init(&s, db, api_caller_class(req), today, req, http_query(req, "layers"), own, err) < 0)
         goto cleanup;
     s.attrs = false;
-    if (prox_parse_properties(&s, req, err) < 0 || prox_read_check(&s, err) < 0)
+    if (prox_parse_properties(&s, req, err) < 0 || prox_read_check(&s, err) < 0 || nearest_snapshots(&s, err) < 0)
         goto cleanup;
     began = prox_begin(db);
-    nearest_stats stats;
+    nearest_stats stats = {0};
     if (prox_nearest(&s, lon, lat, (int)k, &stats, err) < 0)
         goto cleanup;
+    /* How each layer was searched, for operators and for the tests of each path. */
+    char how[96] = "";
+    for (int i = 0; i < s.nlayers; i++) {
+        size_t used = strlen(how);
+        snprintf(how + used, sizeof how - used, "%s%s=%s", i ? ", " : "", s.layers[i].coll->id,
+                 stats.how[i] ? stats.how[i] : "none");
+    }
+    http_set_header(req, "X-Nearest-Index", how);
     json_writer w;
     json_init(&w, &req->out);
     json_obj_begin(&w);

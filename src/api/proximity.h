@@ -57,6 +57,7 @@ typedef struct prox_layer {
     const coll_prop *nuclide;
     const coll_prop *activity;
     bool receptor;       /* name, kind, capacity are read */
+    struct pointindex *points; /* nearest searches: its point snapshot, when up to date (else NULL) */
 } prox_layer;
 
 typedef struct prox_search {
@@ -114,6 +115,16 @@ prox_hit *prox_new_hit(prox_search *s, int li, int64_t id, const prox_dist *pd, 
  * 0, or -1 with err. */
 int prox_index_search(prox_search *s, int li, double lon, double lat, double radius_m, size_t k, bool all,
                       rm_error *err);
+/* A lower bound of the geodesic distance from (qlon, qlat) to anything in the lon/lat box x0..x1,
+ * y0..y1 (0 inside it); see proximity_index.c. */
+double prox_box_lb(double qlon, double qlat, double x0, double x1, double y0, double y1);
+/* proximity_snap.c: what prox_index_search does with an infinite radius (the k nearest rows of layer
+ * li as exact hits, with whatever ties the k-th), answered from the layer's point snapshot p
+ * (api/pointindex.h) through a search tree kept with it. For layers without conditions only, and
+ * the caller has brought p up to date with the change log (app_follow_changes). 1 when answered;
+ * 0 when p has no snapshot or no tree yet (the caller walks the R*Tree instead); -1 with err. */
+struct pointindex;
+int prox_snap_nearest(prox_search *s, int li, struct pointindex *p, double lon, double lat, size_t k, rm_error *err);
 
 /* proximity_cache.c: in-memory attributes of sources and facilities for summaries (see there). */
 typedef struct prox_attrs prox_attrs;

@@ -156,13 +156,13 @@ static void rt_close(rt_walk *w)
 
 /* ---- bounds ----------------------------------------------------------------------------------- */
 
-static double box_lb(const rt_walk *w, double x0, double x1, double y0, double y1)
+double prox_box_lb(double qlon, double qlat, double x0, double x1, double y0, double y1)
 {
-    double dlat = w->qlat < y0 ? y0 - w->qlat : w->qlat > y1 ? w->qlat - y1 : 0;
-    double dlon = w->qlon < x0 ? x0 - w->qlon : w->qlon > x1 ? w->qlon - x1 : 0;
+    double dlat = qlat < y0 ? y0 - qlat : qlat > y1 ? qlat - y1 : 0;
+    double dlon = qlon < x0 ? x0 - qlon : qlon > x1 ? qlon - x1 : 0;
     if (dlat == 0 && dlon == 0)
         return 0;
-    double phi = fmax(fabs(w->qlat), fmax(fabs(y0), fabs(y1))) + 2.0;
+    double phi = fmax(fabs(qlat), fmax(fabs(y0), fabs(y1))) + 2.0;
     double kx = phi >= 89.99 ? 0 : GEO_WGS84_A * M_PI / 180.0 * cos(phi * M_PI / 180.0);
     double a = 110574.0 * dlat, b = kx * dlon;
     return sqrt(a * a + b * b) * (1 - 1e-9);
@@ -244,7 +244,7 @@ static void cell_items(rt_walk *w, int cells, int h, double max_m, rt_item **out
         double x0 = bef(c + 8), x1 = bef(c + 12), y0 = bef(c + 16), y1 = bef(c + 20);
         rt_item it;
         memset(&it, 0, sizeof it);
-        it.lb = box_lb(w, x0, x1, y0, y1);
+        it.lb = prox_box_lb(w->qlon, w->qlat, x0, x1, y0, y1);
         if (it.lb > max_m)
             continue;
         it.ub = NAN;

@@ -9,6 +9,7 @@
 #include "api/proximity.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,49 @@ static int row_props_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* SELECT t.id and the selected properties of c FROM c WHERE q's conditions, appended to sql. */
+static void props_select(const prox_search *s, const coll_def *c, query *q, buf *sql)
+{
+    buf_puts(sql, "SELECT t.id");
+    for (const coll_prop *p = c->props; p->name; p++)
+        if (prop_selected(s, p)) {
+            buf_puts(sql, ", ");
+            query_append_sql(q, sql, p->sql);
+        }
+    buf_appendf(sql, " FROM %s WHERE %s", c->from, q->where.data);
+}
+
+/* The statement of layer_props for every property class s->vis sees (no ?properties=): the same
+ * text for every request of that collection and class (q's conditions are the class's and the id
+ * list's, whose values are bound), so it is written out once per process and kept; writing out
+ * thirty property expressions cost more than running the statement for ten rows. NULL when the
+ * table is full (the caller writes its own). */
+static const char *all_props_sql(const prox_search *s, const coll_def *c, query *q)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        const coll_def *coll;
+        vis_class vis;
+        char *sql; /* kept for the life of the process */
+    } kept[16];
+    const char *found = NULL;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0] && !found; i++) {
+        if (kept[i].coll == c && kept[i].vis == s->vis) {
+            found = kept[i].sql;
+        } else if (!kept[i].coll) {
+            buf sql = BUF_INIT;
+            props_select(s, c, q, &sql);
+            kept[i].coll = c;
+            kept[i].vis = s->vis;
+            kept[i].sql = buf_detach(&sql, NULL);
+            found = kept[i].sql;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
 /* The properties of the hits of layer li among the first n, read in one statement: *out (sorted by
  * id, free() it) pointing into text. 0 or -1 with err. */
 static int layer_props(prox_search *s, int li, size_t n, buf *text, row_props **out, size_t *nout, rm_error *err)
@@ -140,15 +184,13 @@ static int layer_props(prox_search *s, int li, size_t n, buf *text, row_props **
     query_init(&q, L->coll, s->vis, s->today);
     query_and(&q, "t.id IN (SELECT value FROM json_each(?))");
     query_add_text(&q, ids.data);
-    buf_puts(&sql, "SELECT t.id");
-    for (const coll_prop *p = L->coll->props; p->name; p++)
-        if (prop_selected(s, p)) {
-            buf_puts(&sql, ", ");
-            query_append_sql(&q, &sql, p->sql);
-        }
-    buf_appendf(&sql, " FROM %s WHERE %s", L->coll->from, q.where.data);
+    const char *text_sql = s->select ? NULL : all_props_sql(s, L->coll, &q);
+    if (!text_sql) {
+        props_select(s, L->coll, &q, &sql);
+        text_sql = sql.data;
+    }
     rc = -1;
-    sqlite3_stmt *st = query_prepare(&q, s->db, sql.data, err);
+    sqlite3_stmt *st = query_prepare(&q, s->db, text_sql, err);
     if (st) {
         *out = malloc(count * sizeof **out);
         if (!*out)

@@ -19,11 +19,13 @@ import math
 import os
 import sqlite3
 import subprocess
+import time
 
 import pytest
 import requests
 
 import authutil
+from authutil import Realm, au_demo  # noqa: F401 (a fixture)
 from conftest import REPO, TODAY, fetch_all, problem, run_radmap
 
 LAYERS = ["sources", "facilities", "devices", "receptors"]
@@ -402,6 +404,123 @@ def test_nearest_with_filter_fewer_than_k(reg, base_url, http):
 ])
 def test_nearest_errors(base_url, http, params, words):
     problem(http.get(base_url + "/nearest", params=params, timeout=30), 400, *words)
+
+
+# --- GET /nearest from the point snapshots in memory ---------------------------------------------------------
+#
+# Layers the caller sees without conditions are answered from the tile server's point snapshot of
+# the layer (sources, facilities, devices), kept current from the change log; the X-Nearest-Index
+# header says which path answered each layer (memory, rtree, sql). Each answer here is compared
+# with the brute-force oracle read from the file at that moment.
+
+def index_paths(r):
+    return dict(p.split("=") for p in r.headers["X-Nearest-Index"].split(", "))
+
+
+@pytest.fixture(scope="module")
+def edits(au_demo):
+    """A server of its own on a copy of the demo register, which these tests edit."""
+    r = Realm(au_demo, name="nearest-edits.db")
+    yield r
+    assert r.close() == 0, r.server.stderr()
+
+
+def nearest_checked(realm, role, lon, lat, k, layers, want_memory=()):
+    """GET /nearest as role, checked against the oracle of the register as it is now; the answer.
+    A layer in want_memory must come from memory: its tree is rebuilt after an edit by the next
+    request that is allowed to (at most a tenth of the time goes to rebuilding), and a request
+    before that walks the R*Tree, so the request is repeated (each answer checked) until it does."""
+    oracle = Register(realm.db).measure(lon, lat, layers.split(","))
+    for _ in range(50):
+        r = realm.get("/nearest", role, params=dict(lon=repr(lon), lat=repr(lat), k=k, layers=layers))
+        assert r.status_code == 200, r.text
+        check_features(r.json()["features"], oracle[:k])
+        paths = index_paths(r)
+        if all(paths[l] == "memory" for l in want_memory):
+            return r.json(), paths
+        time.sleep(0.05)
+    raise AssertionError("never answered from memory: %r" % paths)
+
+
+def test_nearest_from_memory_follows_edits(edits):
+    p = (106.6321, 10.8123)
+    # The first request builds the snapshots (none exist before it) and answers from them; the
+    # receptors have none and are walked through their R*Tree.
+    doc, paths = nearest_checked(edits, "planner", p[0], p[1], 10, "sources,facilities,devices,receptors",
+                                 want_memory=("sources", "facilities", "devices"))
+    assert paths["receptors"] == "rtree"
+    assert all(f["id"] > 0 for f in doc["features"])
+    fac = Register(edits.db).measure(p[0], p[1], ["facilities"])[0][2]
+    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p[0] + 1e-5, p[1]]},
+            "properties": {"facility_id": fac, "nuclide": "Cs-137", "form": "sealed", "serial_no": "NEAR-1",
+                           "manufacturer": "Eckert & Ziegler", "model": "Test model", "activity_bq": 3.7e9,
+                           "reference_date": "2020-01-01", "status": "in_use"}}
+    # A new source next to the point is the nearest at once.
+    r = edits.request("POST", "/collections/sources/items", "licensing", json=body,
+                      headers={"Content-Type": "application/geo+json"})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    doc, _ = nearest_checked(edits, "planner", p[0], p[1], 5, "sources", want_memory=("sources",))
+    assert doc["features"][0]["id"] == sid and doc["features"][0]["properties"]["distance_m"] < 2
+    # Moved to Hà Nội: gone from here, the nearest there.
+    far = (105.8542, 21.0285)
+    etag = edits.get("/collections/sources/items/%d" % sid, "licensing").headers["ETag"]
+    body["geometry"]["coordinates"] = [far[0], far[1]]
+    r = edits.request("PUT", "/collections/sources/items/%d" % sid, "licensing", json=body,
+                      headers={"Content-Type": "application/geo+json", "If-Match": etag})
+    assert r.status_code == 200, r.text
+    doc, _ = nearest_checked(edits, "planner", p[0], p[1], 5, "sources", want_memory=("sources",))
+    assert sid not in [f["id"] for f in doc["features"]]
+    doc, _ = nearest_checked(edits, "planner", far[0], far[1], 3, "sources", want_memory=("sources",))
+    assert doc["features"][0]["id"] == sid and doc["features"][0]["properties"]["distance_m"] == 0
+    # Deleted: gone.
+    etag = edits.get("/collections/sources/items/%d" % sid, "licensing").headers["ETag"]
+    r = edits.request("DELETE", "/collections/sources/items/%d" % sid, "licensing", headers={"If-Match": etag})
+    assert r.status_code in (200, 204), r.text
+    doc, _ = nearest_checked(edits, "planner", far[0], far[1], 3, "sources", want_memory=("sources",))
+    assert sid not in [f["id"] for f in doc["features"]]
+    # A facility moved (its sources without a point of their own go with it).
+    fdoc = edits.get("/collections/facilities/items/%d" % fac, "licensing")
+    feat = fdoc.json()
+    r = edits.request("PATCH", "/collections/facilities/items/%d" % fac, "licensing",
+                      json={"geometry": {"type": "Point", "coordinates": [far[0] + 2e-5, far[1]]}},
+                      headers={"Content-Type": "application/merge-patch+json", "If-Match": fdoc.headers["ETag"]})
+    assert r.status_code == 200, r.text
+    assert feat["geometry"]["coordinates"] != r.json()["geometry"]["coordinates"]
+    doc, _ = nearest_checked(edits, "planner", far[0], far[1], 20, "sources,facilities,devices",
+                             want_memory=("sources", "facilities", "devices"))
+    moved = [f for f in doc["features"] if f["properties"]["layer"] == "facilities" and f["id"] == fac]
+    assert moved and moved[0]["properties"]["distance_m"] < 3
+
+
+def test_nearest_many_points_memory_equals_brute_force(edits):
+    """Points all over the data's extent and past it, k from 1 to 100 (ties and leaves of the tree)."""
+    reg_ = Register(edits.db)
+    e = reg_.extent["sources"]
+    pts = [(e[0], e[1]), (e[2], e[3]), (e[0] - 0.5, (e[1] + e[3]) / 2), ((e[0] + e[2]) / 2, e[3] + 1.0)]
+    pts += [tuple(r[1:]) for r in reg_.rows["sources"][::97][:6]]  # on a source: a distance of 0
+    for lon, lat in pts:
+        for k in (1, 7, 100):
+            nearest_checked(edits, "inspector", lon, lat, k, "sources,devices", want_memory=("sources", "devices"))
+
+
+def test_nearest_viewer_never_from_the_snapshot(edits):
+    """The snapshot holds every row: a class that may not see some rows is answered through SQL with
+    its own conditions, whatever the snapshot holds, and sees only its allowlist."""
+    nearest_checked(edits, "planner", 106.70, 10.78, 5, "facilities", want_memory=("facilities",))
+    seen = {f["id"] for f in authutil.fetch_all(edits, "facilities", "viewer")}
+    reg_ = Register(edits.db)
+    assert len(seen) < len(reg_.rows["facilities"])
+    r = edits.get("/nearest", "viewer", params=dict(lon="106.70", lat="10.78", k=50))
+    assert r.status_code == 200, r.text
+    assert index_paths(r) == {"facilities": "sql", "receptors": "rtree"}
+    want = [t for t in reg_.measure(106.70, 10.78, ["facilities", "receptors"])
+            if t[4] == "receptors" or t[2] in seen][:50]
+    check_features(r.json()["features"], want)
+    for f in r.json()["features"]:
+        assert "max_category" not in f["properties"] and "source_count" not in f["properties"]
+    problem(edits.get("/nearest", "viewer", params=dict(lon="106.70", lat="10.78", layers="sources")), 400,
+            "sources")
 
 
 # --- POST /proximity ------------------------------------------------------------------------------------
