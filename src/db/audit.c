@@ -16,13 +16,32 @@ static void feed(crypto_generichash_state *h, const char *s)
         crypto_generichash_update(h, (const unsigned char *)s, (unsigned long long)n);
 }
 
+/* fid in decimal, as "%lld" writes it (a row's hash is over this text; snprintf is a visible part of
+ * the cost of an import's audit rows). */
+static void decimal(int64_t fid, char out[24])
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t v = fid < 0 ? 0 - (uint64_t)fid : (uint64_t)fid;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    int k = 0;
+    if (fid < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    out[k] = 0;
+}
+
 static void row_hash(const char *prev, const char *at, const char *user, const char *action, const char *coll,
                      int64_t fid, const char *import_id, const char *before, const char *after, char out[65])
 {
     crypto_generichash_state h;
     unsigned char d[32];
     char fidtxt[24];
-    snprintf(fidtxt, sizeof fidtxt, "%lld", (long long)fid);
+    decimal(fid, fidtxt);
     crypto_generichash_init(&h, NULL, 0, sizeof d);
     feed(&h, prev);
     feed(&h, at);
@@ -37,15 +56,28 @@ static void row_hash(const char *prev, const char *at, const char *user, const c
     sodium_bin2hex(out, 65, d, sizeof d);
 }
 
+/* The time now, UTC, to the millisecond: "YYYY-MM-DDTHH:MM:SS.mmmZ". The date and time of day are
+ * formatted once a second per thread (an import appends many rows a second). */
 static void now_utc(char out[32])
 {
+    static _Thread_local time_t last_s = -1;
+    static _Thread_local char base[20];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char base[20];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 32, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
+    if (ts.tv_sec != last_s) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        last_s = ts.tv_sec;
+    }
+    int ms = (int)(ts.tv_nsec / 1000000);
+    memcpy(out, base, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    out[24] = 0;
 }
 
 /* The newest row's hash, or the genesis when the trail is empty. */
@@ -110,7 +142,9 @@ int audit_append(db_conn *c, const char *user, const char *action, const char *c
                                   "before_json, after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
+    /* Every text outlives the step: db_stmt_done below resets the statement and clears its bindings,
+     * so SQLite need not copy them. */
+    sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
     const char *texts[] = {user, action, collection};
     for (int i = 0; i < 3; i++)
         sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
@@ -121,8 +155,8 @@ int audit_append(db_conn *c, const char *user, const char *action, const char *c
             sqlite3_bind_text(st, 6 + i, opt[i], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 6 + i);
-    sqlite3_bind_text(st, 9, prev, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 10, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, hash, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     db_stmt_done(st);
     if (s != SQLITE_DONE)

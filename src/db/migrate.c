@@ -113,6 +113,23 @@ cleanup:
     return rc;
 }
 
+/* After a migration that edited sqlite_schema directly (PRAGMA writable_schema: SQLite's way of
+ * changing a CHECK without rebuilding the table), the schema cookie goes up by one, as SQLite's
+ * ALTER TABLE documentation requires, so that every connection reloads the definitions. */
+static int bump_schema_version(db_conn *c, rm_error *err)
+{
+    sqlite3_stmt *st = db_stmt(c, "PRAGMA schema_version", err);
+    if (!st)
+        return -1;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    db_stmt_done(st);
+    if (v < 0)
+        return db_error(c, err, 500, "reading the schema version");
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA schema_version = %lld", (long long)(v + 1));
+    return db_exec(c, sql, err);
+}
+
 int migrate_apply(db_conn *c, int to, int *applied, rm_error *err)
 {
     int latest = migrate_latest();
@@ -150,7 +167,8 @@ int migrate_apply(db_conn *c, int to, int *applied, rm_error *err)
                  "PRAGMA user_version = %d;", n, f->name + 4, n);
         if (db_exec(c, "BEGIN", err) < 0)
             return -1;
-        if (db_exec(c, f->data, err) < 0 || db_exec(c, tail, err) < 0) {
+        if (db_exec(c, f->data, err) < 0 || db_exec(c, tail, err) < 0 ||
+            (strstr(f->data, "writable_schema") && bump_schema_version(c, err) < 0)) {
             char detail[sizeof err->detail];
             snprintf(detail, sizeof detail, "%s", err ? err->detail : "");
             db_exec(c, "ROLLBACK", NULL);

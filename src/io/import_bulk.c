@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "io/import_int.h"
 #include "db/rtreepack.h"
@@ -89,6 +90,53 @@ static bool no_insert_triggers(import_ctx *x, const char *table)
     return none;
 }
 
+/* Whether column of table defaults to the time of the insert as import_stamp writes it: then the
+ * import binds the time itself, formatted once a second, instead of SQLite's strftime() formatting
+ * it twice for every row (a measurable part of an import's time). */
+static bool default_is_now(import_ctx *x, const char *table, const char *column)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db_sqlite(x->db), "SELECT dflt_value FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    const char *d = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    bool now = d && strcmp(d, "strftime('%Y-%m-%dT%H:%M:%SZ','now')") == 0;
+    sqlite3_finalize(st);
+    return now;
+}
+
+const char *import_stamp(import_ctx *x)
+{
+    time_t t = time(NULL);
+    if (t != x->stamp_time || !x->stamp[0]) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(x->stamp, sizeof x->stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        x->stamp_time = t;
+    }
+    return x->stamp;
+}
+
+/* The expression of the collection's search-key statement when it has the usual form
+ * "UPDATE <table> SET search_key = <expression> WHERE id = ?1": *expr and *len, else *expr NULL. */
+static void search_key_expr(const coll_def *c, const char **expr, size_t *len)
+{
+    *expr = NULL;
+    const char *ss = c->search_update_sql;
+    if (!ss)
+        return;
+    char head[160];
+    snprintf(head, sizeof head, "UPDATE %s SET search_key = ", c->table);
+    static const char tail[] = " WHERE id = ?1";
+    size_t hl = strlen(head), tl = sizeof tail - 1, sl = strlen(ss);
+    if (sl > hl + tl && strncmp(ss, head, hl) == 0 && strcmp(ss + sl - tl, tail) == 0) {
+        *expr = ss + hl;
+        *len = sl - hl - tl;
+    }
+}
+
 void import_triggers(import_ctx *x, bool on)
 {
     if (x->bulk)
@@ -155,7 +203,7 @@ int import_bulk_finish(import_ctx *x, rm_error *err)
             return db_error(x->db, err, 500, "indexing the imported rows");
     }
 counters:
-    if (x->search_deferred && strcmp(x->coll->table, "facility") == 0) {
+    if (x->practice_deferred) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db_sqlite(x->db), "INSERT OR IGNORE INTO facility_practice(facility_id, practice) "
                                "SELECT id, practice FROM facility WHERE id > ?1", -1, &st, NULL) != SQLITE_OK)
@@ -225,20 +273,60 @@ int import_prepare(import_ctx *x, rm_error *err)
         buf_puts(in, "legacy_system, legacy_id, ");
         buf_appendf(up, "legacy_system = ?%d, legacy_id = ?%d, ", k + 1, k + 2);
     }
-    int base = k + (x->table_has_legacy ? 2 : 0); /* ?base+1 owner, +2 lon, +3 lat, +4 own_location, +5 id */
-    buf_appendf(in, "record_owner, lon, lat, geom%s) VALUES (", x->has_own_location ? ", own_location" : "");
-    for (int i = 1; i <= base; i++)
-        buf_appendf(in, "?%d, ", i);
-    buf_appendf(in, "?%d, ?%d, ?%d, MakePoint(?%d, ?%d, 4326)%s", base + 1, base + 2, base + 3, base + 2, base + 3,
-                x->has_own_location ? "" : ")");
-    if (x->has_own_location)
-        buf_appendf(in, ", ?%d)", base + 4);
+    int base = k + (x->table_has_legacy ? 2 : 0);
+    /* ?base+1 owner, +2 lon, +3 lat, +4 own_location, +5 id, +6 the time stamp (import_stamp) */
+    x->bulk = !x->upsert_by && c->rtree && triggers_known(x, c->table) && no_insert_triggers(x, "facility_practice") &&
+              no_insert_triggers(x, "organization") && no_insert_triggers(x, "audit");
+    x->stamp_on_insert = default_is_now(x, c->table, "created_at") && default_is_now(x, c->table, "updated_at");
+    /* In the bulk path the search key is part of the insert: the collection's own expression over a
+     * one-row subquery that names the row's values like the table's columns (and is named like the
+     * table), so the key is what the collection's UPDATE would compute from the stored row, without
+     * writing every row a second time. Other paths, or an expression that does not prepare so,
+     * update the key after the insert as the API does. */
+    const char *key_expr = NULL;
+    size_t key_len = 0;
+    if (x->bulk)
+        search_key_expr(c, &key_expr, &key_len);
+    size_t in_head = in->len;
+    for (;;) {
+        buf_puts(in, "record_owner, lon, lat, geom");
+        buf_puts(in, x->has_own_location ? ", own_location" : "");
+        buf_puts(in, x->stamp_on_insert ? ", created_at, updated_at" : "");
+        buf_puts(in, key_expr ? ", search_key) VALUES (" : ") VALUES (");
+        for (int i = 1; i <= base; i++)
+            buf_appendf(in, "?%d, ", i);
+        buf_appendf(in, "?%d, ?%d, ?%d, MakePoint(?%d, ?%d, 4326)", base + 1, base + 2, base + 3, base + 2,
+                    base + 3);
+        if (x->has_own_location)
+            buf_appendf(in, ", ?%d", base + 4);
+        if (x->stamp_on_insert)
+            buf_appendf(in, ", ?%d, ?%d", base + 6, base + 6);
+        if (key_expr) {
+            buf_appendf(in, ", (SELECT %.*s FROM (SELECT ", (int)key_len, key_expr);
+            int i = 0;
+            for (const coll_field *f = c->fields; f->name; f++)
+                if (f->column)
+                    buf_appendf(in, "?%d AS %s, ", ++i, f->column);
+            if (x->table_has_legacy)
+                buf_appendf(in, "?%d AS legacy_system, ?%d AS legacy_id, ", i + 1, i + 2);
+            buf_appendf(in, "?%d AS record_owner, ?%d AS lon, ?%d AS lat", base + 1, base + 2, base + 3);
+            if (x->has_own_location)
+                buf_appendf(in, ", ?%d AS own_location", base + 4);
+            buf_appendf(in, ") AS \"%s\")", c->table);
+        }
+        buf_putc(in, ')');
+        if (!key_expr || sqlite3_prepare_v3(db_sqlite(x->db), in->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_insert,
+                                            NULL) == SQLITE_OK)
+            break;
+        key_expr = NULL;
+        buf_truncate(in, in_head);
+    }
+    x->search_at_insert = key_expr != NULL;
     buf_appendf(up, "lon = ?%d, lat = ?%d, geom = MakePoint(?%d, ?%d, 4326), ", base + 2, base + 3, base + 2,
                 base + 3);
     if (x->has_own_location)
         buf_appendf(up, "own_location = ?%d, ", base + 4);
-    buf_appendf(up, "version = version + 1, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') WHERE id = ?%d",
-                base + 5);
+    buf_appendf(up, "version = version + 1, updated_at = ?%d WHERE id = ?%d", base + 6, base + 5);
     /* The same update for a row that stays where it is: no geometry triggers (R*Tree, holdings). */
     buf_reset(&x->update_nopos_sql);
     buf_appendf(&x->update_nopos_sql, "UPDATE %s SET ", c->table);
@@ -248,11 +336,11 @@ int import_prepare(import_ctx *x, rm_error *err)
             buf_appendf(&x->update_nopos_sql, "%s = ?%d, ", f->column, ++m);
     if (x->table_has_legacy)
         buf_appendf(&x->update_nopos_sql, "legacy_system = ?%d, legacy_id = ?%d, ", m + 1, m + 2);
-    buf_appendf(&x->update_nopos_sql, "version = version + 1, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') "
-                "WHERE id = ?%d", base + 5);
+    buf_appendf(&x->update_nopos_sql, "version = version + 1, updated_at = ?%d WHERE id = ?%d", base + 6, base + 5);
     /* The statements of every row, prepared once (a schema problem shows before the first row). */
     sqlite3 *db = db_sqlite(x->db);
-    if (sqlite3_prepare_v3(db, in->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_insert, NULL) != SQLITE_OK ||
+    if ((!x->st_insert &&
+         sqlite3_prepare_v3(db, in->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_insert, NULL) != SQLITE_OK) ||
         sqlite3_prepare_v3(db, up->data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_update, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, x->update_nopos_sql.data, -1, SQLITE_PREPARE_PERSISTENT, &x->st_update_nopos, NULL) !=
             SQLITE_OK ||
@@ -262,25 +350,26 @@ int import_prepare(import_ctx *x, rm_error *err)
         (c->search_update_sql &&
          sqlite3_prepare_v3(db, c->search_update_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->st_search, NULL) != SQLITE_OK))
         return db_error(x->db, err, 500, "preparing the import");
-    x->bulk = !x->upsert_by && c->rtree && triggers_known(x, c->table) && no_insert_triggers(x, "facility_practice") &&
-              no_insert_triggers(x, "organization") && no_insert_triggers(x, "audit");
     if (x->bulk) {
-        /* Search keys of added rows are computed at the end, for all of them at once, when the
+        /* The rows added are those above the largest id before the import (AUTOINCREMENT, and the
+         * write lock held since BEGIN IMMEDIATE): their primary practices are listed at the end, at
+         * once, and so are their search keys when the insert does not compute them and the
          * collection's statement is the usual "... WHERE id = ?1". */
+        sqlite3_stmt *mx = NULL;
+        char q[128];
+        snprintf(q, sizeof q, "SELECT coalesce(max(id), 0) FROM \"%s\"", c->table);
+        bool known = sqlite3_prepare_v2(db, q, -1, &mx, NULL) == SQLITE_OK && sqlite3_step(mx) == SQLITE_ROW;
+        if (known)
+            x->max_id_before = sqlite3_column_int64(mx, 0);
+        sqlite3_finalize(mx);
+        x->practice_deferred = known && strcmp(c->table, "facility") == 0;
         const char *ss = c->search_update_sql;
         size_t sl = ss ? strlen(ss) : 0;
-        if (sl > 13 && strcmp(ss + sl - 13, "WHERE id = ?1") == 0) {
+        if (known && !x->search_at_insert && sl > 13 && strcmp(ss + sl - 13, "WHERE id = ?1") == 0) {
             buf_reset(&x->search_all_sql);
             buf_append(&x->search_all_sql, ss, sl - 13);
             buf_puts(&x->search_all_sql, "WHERE id > ?1");
-            sqlite3_stmt *mx = NULL;
-            char q[128];
-            snprintf(q, sizeof q, "SELECT coalesce(max(id), 0) FROM \"%s\"", c->table);
-            if (sqlite3_prepare_v2(db, q, -1, &mx, NULL) == SQLITE_OK && sqlite3_step(mx) == SQLITE_ROW) {
-                x->max_id_before = sqlite3_column_int64(mx, 0);
-                x->search_deferred = true;
-            }
-            sqlite3_finalize(mx);
+            x->search_deferred = true;
         }
         snprintf(x->rtree_sql, sizeof x->rtree_sql,
                  "INSERT OR REPLACE INTO \"%s\"(pkid, xmin, xmax, ymin, ymax) VALUES (?1, ?2, ?2, ?3, ?3)", c->rtree);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "db/collection.h"
 #include "db/validate.h"
@@ -85,7 +86,12 @@ typedef struct import_ctx {
     /* Bulk path (see import_prepare): statements prepared with triggers off, whose work is replayed. */
     bool bulk;
     char rtree_sql[160];
-    bool search_deferred;     /* search keys of added rows computed once at the end */
+    bool search_at_insert;    /* the insert computes the search key (bulk path) */
+    bool search_deferred;     /* else: search keys of added rows computed once at the end */
+    bool practice_deferred;   /* primary practices of added facilities listed once at the end */
+    bool stamp_on_insert;     /* the insert binds created_at and updated_at (import_stamp) */
+    time_t stamp_time;
+    char stamp[24];
     buf search_all_sql;
     int64_t max_id_before;
     sqlite3_stmt *st_insert, *st_update, *st_practice, *st_search; /* owned (import_release) */
@@ -112,6 +118,9 @@ int import_prepare(import_ctx *x, rm_error *err);
 int import_bulk_finish(import_ctx *x, rm_error *err);
 /* Triggers on or off (bulk path only). */
 void import_triggers(import_ctx *x, bool on);
+/* The time now as the register's created_at/updated_at columns write it (UTC, seconds); valid until
+ * the next call. */
+const char *import_stamp(import_ctx *x);
 /* Free what import_prepare made (triggers back on). */
 void import_release(import_ctx *x);
 

@@ -659,6 +659,8 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     }
     if (id)
         sqlite3_bind_int64(st, k + 5, id);
+    if (id || x->stamp_on_insert)
+        sqlite3_bind_text(st, k + 6, import_stamp(x), -1, SQLITE_TRANSIENT);
     int s = sqlite3_step(st);
     int code = sqlite3_extended_errcode(db_sqlite(x->db));
     db_stmt_done(st);
@@ -704,7 +706,7 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         st = x->st_practice;
         json_t *list = json_object_get(props, "practices");
         /* In the bulk path the primary practices of the new rows are listed at the end, at once. */
-        for (size_t i = bulk && x->search_deferred ? 1 : 0; i <= (json_is_array(list) ? json_array_size(list) : 0);
+        for (size_t i = bulk && x->practice_deferred ? 1 : 0; i <= (json_is_array(list) ? json_array_size(list) : 0);
              i++) {
             json_t *p = i == 0 ? json_object_get(props, "practice") : json_array_get(list, i - 1);
             if (!json_is_string(p))
@@ -715,7 +717,7 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             db_stmt_done(st);
         }
     }
-    if (c->search_update_sql && !(bulk && x->search_deferred)) {
+    if (c->search_update_sql && !(bulk && (x->search_at_insert || x->search_deferred))) {
         st = x->st_search;
         sqlite3_bind_int64(st, 1, id);
         s = sqlite3_step(st);

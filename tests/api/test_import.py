@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import os
+import random
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -475,3 +477,125 @@ def test_post_imports_job(workdir, legacy, start_server):
     r = requests.post(s.url + "/imports", headers=dict(auth(lic), **{"Content-Type": "application/json"}),
                       data="{}", timeout=10)
     assert r.status_code == 400 and "multipart" in r.json()["detail"]
+
+
+# --- the bulk path (issue 7): triggers off, spatial index packed or filled at the end ------------------
+
+def bulk_rows(first, n, seed):
+    """n facility rows from code number first: scattered points, some with a licensee, a ward and an
+    address, so that the search key has every part."""
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(first, first + n):
+        rows.append(("BULK-%05d" % i, "Cơ sở khối %d" % i, "medical_xray" if i % 3 else "industrial_radiography",
+                     "%.6f" % rnd.uniform(106.40, 107.20), "%.6f" % rnd.uniform(10.40, 11.30),
+                     "Công ty Đồng Khởi %d" % (i % 7) if i % 5 == 0 else "", "%d Lê Lợi" % i,
+                     "Phường Bến Thành" if i % 2 else ""))
+    return rows
+
+
+BULK_HEADER = ("code", "name", "practice", "lon", "lat", "organization", "address", "ward")
+
+
+def assert_register_consistent(db, expect):
+    """Every row of facility is in the R*Tree exactly where it stands, found by a search of the tree
+    around its point; the index holds nothing else; layer_stat, the practices and the audit agree."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        rows = con.execute("SELECT id, lon, lat, practice FROM facility ORDER BY id").fetchall()
+        assert len(rows) == expect
+        assert con.execute("SELECT rtreecheck('idx_facility_geom')").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM idx_facility_geom").fetchone()[0] == expect
+        eps = 1e-4
+        for fid, lon, lat, _ in rows:
+            found = {r[0] for r in con.execute(
+                "SELECT pkid FROM idx_facility_geom WHERE xmax >= ? AND xmin <= ? AND ymax >= ? AND ymin <= ?",
+                (lon - eps, lon + eps, lat - eps, lat + eps))}
+            assert fid in found, (fid, lon, lat)
+        # One larger window: the rows inside it, and no other (but for the R*Tree's float rounding).
+        w = (106.6, 10.6, 106.9, 10.9)
+        pos = {fid: (lon, lat) for fid, lon, lat, _ in rows}
+        inside = {fid for fid, (lon, lat) in pos.items() if w[0] <= lon <= w[2] and w[1] <= lat <= w[3]}
+        got = {r[0] for r in con.execute(
+            "SELECT pkid FROM idx_facility_geom WHERE xmax >= ? AND xmin <= ? AND ymax >= ? AND ymin <= ?",
+            (w[0], w[2], w[1], w[3]))}
+        assert inside and inside <= got
+        assert all(w[0] - eps <= pos[i][0] <= w[2] + eps and w[1] - eps <= pos[i][1] <= w[3] + eps
+                   for i in got - inside)
+        stat = con.execute("SELECT feature_count, min_lon, min_lat, max_lon, max_lat FROM layer_stat "
+                           "WHERE layer = 'facilities'").fetchone()
+        assert stat[0] == expect
+        assert stat[1] == pytest.approx(min(r[1] for r in rows)) and stat[3] == pytest.approx(max(r[1] for r in rows))
+        assert stat[2] == pytest.approx(min(r[2] for r in rows)) and stat[4] == pytest.approx(max(r[2] for r in rows))
+        prim = con.execute("SELECT count(*) FROM facility f WHERE NOT EXISTS (SELECT 1 FROM facility_practice p "
+                           "WHERE p.facility_id = f.id AND p.practice = f.practice)").fetchone()[0]
+        assert prim == 0
+        assert con.execute("SELECT count(*) FROM facility WHERE search_key = ''").fetchone()[0] == 0
+        created = con.execute("SELECT count(DISTINCT feature_id) FROM audit WHERE collection = 'facilities' "
+                              "AND action = 'create' AND import_id IS NOT NULL").fetchone()[0]
+        assert created == expect
+    finally:
+        con.close()
+    assert run_radmap("audit", "verify", db).returncode == 0
+
+
+def test_bulk_import_keeps_the_spatial_index_and_counters_true(workdir):
+    """An import into an empty register (R*Tree packed at the end), then one into the same register
+    (points added to the existing tree), then one with a refused row under --skip-invalid: after
+    each, the index, the layer counters, the practices, the search keys and the audit agree with the
+    rows, and the tile change log covers every row written."""
+    db = fresh_db(workdir, "bulk.db")
+    first = os.path.join(workdir, "bulk1.csv")
+    write_csv(first, bulk_rows(1, 3000, 1), header=BULK_HEADER)
+    radmap_import(db, first, "--layer", "facilities")
+    assert_register_consistent(db, 3000)
+    second = os.path.join(workdir, "bulk2.csv")
+    write_csv(second, bulk_rows(3001, 1500, 2), header=BULK_HEADER)
+    radmap_import(db, second, "--layer", "facilities")
+    assert_register_consistent(db, 4500)
+    # A code already in the register: that row is refused by the database, the others are written,
+    # and the refused row is nowhere (not in the index, not in the counters).
+    third = os.path.join(workdir, "bulk3.csv")
+    rows = bulk_rows(4501, 200, 3)
+    rows[57] = ("BULK-00042",) + rows[57][1:]
+    write_csv(third, rows, header=BULK_HEADER)
+    p = radmap_import(db, third, "--layer", "facilities", "--skip-invalid", check=False)
+    assert report_rows(p.stdout) == {58}, p.stdout
+    assert_register_consistent(db, 4699)
+    # The server follows tile_change: each import left one box that holds every point it wrote.
+    boxes = sql(db, "SELECT min_lon, min_lat, max_lon, max_lat FROM tile_change WHERE layer = 'facilities' "
+                    "ORDER BY id")
+    assert len(boxes) >= 3
+    for path, box in zip((first, second, third), boxes[-3:]):
+        with open(path, encoding="utf-8") as f:
+            pts = [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(f)]
+        assert all(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in pts)
+
+
+def test_bulk_search_keys_are_the_apis(workdir, start_server):
+    """The search key an import computes while inserting is the one the API computes for the same row
+    (a PATCH of a field outside the key recomputes it with the collection's own statement), and q=
+    finds imported rows by their folded name, licensee and ward."""
+    db = fresh_db(workdir, "bulkkeys.db")
+    path = os.path.join(workdir, "bulkkeys.csv")
+    write_csv(path, bulk_rows(1, 60, 4), header=BULK_HEADER)
+    radmap_import(db, path, "--layer", "facilities")
+    keys = dict(sql(db, "SELECT id, search_key FROM facility"))
+    assert len(keys) == 60
+    tok = token(db, "keys.lic", "licensing")
+    s = start_server(db)
+    for fid in sorted(keys)[:12]:
+        url = s.url + "/collections/facilities/items/%d" % fid
+        g = requests.get(url, headers=auth(tok), timeout=10)
+        assert g.status_code == 200
+        r = requests.patch(url, json={"properties": {"contact_phone": "0283829%04d" % fid}}, timeout=10,
+                           headers=dict(auth(tok), **{"Content-Type": "application/merge-patch+json",
+                                                      "If-Match": g.headers["ETag"]}))
+        assert r.status_code == 200, r.text
+        assert sql(db, "SELECT search_key FROM facility WHERE id = ?", (fid,))[0][0] == keys[fid]
+    with_org = sql(db, "SELECT id FROM facility WHERE organization_id IS NOT NULL")
+    assert with_org and all("cong ty dong khoi" in keys[i] for (i,) in with_org)
+    r = requests.get(s.url + "/collections/facilities/items", params={"q": "co so khoi 17", "limit": 100},
+                     headers=auth(tok), timeout=10)
+    assert r.status_code == 200
+    assert "BULK-00017" in {f["properties"]["code"] for f in r.json()["features"]}

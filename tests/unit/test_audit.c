@@ -303,6 +303,43 @@ static void test_hash_is_as_documented(void **state)
     assert_int_equal(n, 5);
 }
 
+/* Feature ids of every width and sign are hashed as their decimal text (SQLite's text of the stored
+ * integer is the oracle), and the time is "YYYY-MM-DDTHH:MM:SS.mmmZ" in UTC. */
+static void test_ids_and_times_hash_as_documented(void **state)
+{
+    fixture *f = *state;
+    static const int64_t ids[] = {0, -1, 7, 10, 1234567890123LL, INT64_MAX, INT64_MIN};
+    size_t nid = sizeof ids / sizeof ids[0];
+    exec_ok(f->c, "BEGIN IMMEDIATE");
+    for (size_t i = 0; i < nid; i++) {
+        rm_error err = {0};
+        assert_int_equal(audit_append(f->c, "u", "create", "facilities", ids[i], NULL, NULL, "{}", &err), 0);
+    }
+    exec_ok(f->c, "COMMIT");
+    sqlite3_stmt *st = db_stmt(f->c, ROW_SQL " ORDER BY id", NULL);
+    assert_non_null(st);
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char want[65];
+        documented_hash(st, NULL, want);
+        assert_string_equal((const char *)sqlite3_column_text(st, 9), want);
+        assert_true(sqlite3_column_int64(st, 5) == ids[n]);
+        const char *at = (const char *)sqlite3_column_text(st, 1);
+        assert_int_equal(strlen(at), 24);
+        for (int k = 0; k < 24; k++) {
+            const char *shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+            if (shape[k] == 'd')
+                assert_true(at[k] >= '0' && at[k] <= '9');
+            else
+                assert_int_equal(at[k], shape[k]);
+        }
+        n++;
+    }
+    db_stmt_done(st);
+    assert_int_equal(n, nid);
+    assert_int_equal(verify(f->c).first_bad_id, 0);
+}
+
 static void test_rehashed_row_breaks_the_next_link(void **state)
 {
     fixture *f = *state;
@@ -408,6 +445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_removed_newest_row_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swapped_rows_are_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hash_is_as_documented, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_and_times_hash_as_documented, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehashed_row_breaks_the_next_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rolled_back_write_leaves_nothing, setup, teardown),
     };
