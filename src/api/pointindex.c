@@ -1,8 +1,11 @@
 /*
  * pointindex: in-memory point snapshots for tiles; see pointindex.h.
  *
- * A snapshot is two arrays: the points sorted by global x (then id), 20 bytes each, scanned by the
- * tile queries; and one arena of attribute records, one per point, read only for the points a tile
+ * A snapshot is two arrays: the points in Z order of their global position (Morton order: the bits
+ * of x and y interleaved; then by id), 20 bytes each, so that the points of any tile are one
+ * contiguous run found by two binary searches (a tile is a cell of the quadtree that Z order
+ * walks), which a low-zoom tile of a million points reads without visiting anything outside it;
+ * and one arena of attribute records, one per point, read only for the points a tile
  * shows. A record is hand-encoded (this is the hot path of tile building): the exact lon and lat as
  * two native doubles, then for each non-NULL attribute its index in the layer's list (one byte) and
  * its value: text NUL-terminated, integers as zigzag varints, reals as a native double, booleans as
@@ -39,7 +42,7 @@ typedef struct pt {
 
 struct pointindex_snap {
     atomic_int refs;             /* the index's own reference while published, and readers' */
-    pt *pts;                     /* sorted by gx, then id */
+    pt *pts;                     /* in Z order of (gx, gy), then by id */
     size_t n;
     unsigned char *recs;         /* attribute records */
     size_t recs_len;
@@ -192,11 +195,27 @@ static void global_of(double lon, double lat, uint32_t *gx, uint32_t *gy)
     *gy = to_global((TILE_MERC_HALF_M - my) / (2 * TILE_MERC_HALF_M));
 }
 
+/* v's 32 bits spread to the even bits of a 64-bit word. */
+static uint64_t spread(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000FFFF0000FFFFull;
+    x = (x | x << 8) & 0x00FF00FF00FF00FFull;
+    x = (x | x << 4) & 0x0F0F0F0F0F0F0F0Full;
+    x = (x | x << 2) & 0x3333333333333333ull;
+    x = (x | x << 1) & 0x5555555555555555ull;
+    return x;
+}
+
+/* Z-order (Morton) key of a global position. */
+static uint64_t zkey(uint32_t gx, uint32_t gy) { return spread(gx) | spread(gy) << 1; }
+
 static int cmp_pt(const void *a, const void *b)
 {
     const pt *x = a, *y = b;
-    if (x->gx != y->gx)
-        return x->gx < y->gx ? -1 : 1;
+    uint64_t kx = zkey(x->gx, x->gy), ky = zkey(y->gx, y->gy);
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -652,18 +671,27 @@ int pointindex_patch(pointindex *p, db_conn *db, double min_lon, double min_lat,
 
 /* ---- reading ---------------------------------------------------------------------------------- */
 
-/* First point with gx >= x0. */
-static size_t first_at(const pointindex_snap *s, uint64_t x0)
+/* First point whose Z-order key is at least key. */
+static size_t first_at(const pointindex_snap *s, uint64_t key)
 {
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (s->pts[mid].gx < x0)
+        if (zkey(s->pts[mid].gx, s->pts[mid].gy) < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* The run of points inside the zoom-z cell (x, y) of the global grid (a tile): [*from, *to). */
+static void cell_run(const pointindex_snap *s, unsigned z, uint64_t x, uint64_t y, size_t *from, size_t *to)
+{
+    int shift = GLOBAL_SHIFT - (int)z;
+    uint64_t k0 = zkey((uint32_t)(x << shift), (uint32_t)(y << shift));
+    *from = first_at(s, k0);
+    *to = first_at(s, k0 + (1ull << (2 * shift)));
 }
 
 static cluster_point *next_slot(cluster_point **pts, size_t *n, size_t *cap)
@@ -683,13 +711,20 @@ int pointindex_tile_points(const pointindex_snap *s, const tile_id *t, vis_class
                            size_t *n, size_t *cap)
 {
     int shift = GLOBAL_SHIFT - (int)t->z;        /* global units per tile, as a power of two */
-    uint64_t x0 = (uint64_t)t->x << shift, x1 = ((uint64_t)t->x + 1) << shift;
-    uint64_t y0 = (uint64_t)t->y << shift, y1 = ((uint64_t)t->y + 1) << shift;
+    uint64_t x0 = (uint64_t)t->x << shift, y0 = (uint64_t)t->y << shift;
     double scale = (double)TILE_EXTENT / (double)(1ull << shift);
-    for (size_t i = first_at(s, x0); i < s->n && s->pts[i].gx < x1; i++) {
+    size_t from, to;
+    cell_run(s, t->z, t->x, t->y, &from, &to);
+    /* room for the whole run at once: no copies while a low-zoom tile's array grows */
+    if (*cap < *n + (to - from)) {
+        cluster_point *np = realloc(*pts, (*n + (to - from)) * sizeof *np);
+        if (!np)
+            return -1;
+        *pts = np;
+        *cap = *n + (to - from);
+    }
+    for (size_t i = from; i < to; i++) {
         const pt *e = &s->pts[i];
-        if (e->gy < y0 || e->gy >= y1)
-            continue;
         if (vis < VIS_FULL && !(e->flags & FLAG_PUBLIC))
             continue;
         cluster_point *c = next_slot(pts, n, cap);
@@ -704,17 +739,13 @@ int pointindex_tile_points(const pointindex_snap *s, const tile_id *t, vis_class
     return 0;
 }
 
-int pointindex_box_points(const pointindex_snap *s, const tile_id *t, const double box[4], vis_class vis,
-                          cluster_point **pts, size_t *n, size_t *cap)
+/* Append the points of run [from, to) within global box g (inclusive) and lon/lat box to *pts. */
+static int box_run(const pointindex_snap *s, size_t from, size_t to, const uint32_t g[4], const tile_id *t,
+                   const double box[4], vis_class vis, cluster_point **pts, size_t *n, size_t *cap)
 {
-    /* Candidates by global units (one unit wider for rounding), then the exact lon/lat decide. */
-    uint32_t gx0, gy0, gx1, gy1;
-    global_of(box[0], box[3], &gx0, &gy0);
-    global_of(box[2], box[1], &gx1, &gy1);
-    gx0 = gx0 ? gx0 - 1 : 0, gy0 = gy0 ? gy0 - 1 : 0, gx1++, gy1++;
-    for (size_t i = first_at(s, gx0); i < s->n && s->pts[i].gx <= gx1; i++) {
+    for (size_t i = from; i < to; i++) {
         const pt *e = &s->pts[i];
-        if (e->gy < gy0 || e->gy > gy1)
+        if (e->gx < g[0] || e->gx > g[2] || e->gy < g[1] || e->gy > g[3])
             continue;
         if (vis < VIS_FULL && !(e->flags & FLAG_PUBLIC))
             continue;
@@ -730,6 +761,32 @@ int pointindex_box_points(const pointindex_snap *s, const tile_id *t, const doub
         c->category = vis == VIS_FULL ? e->category : 0;
         c->index = i;
     }
+    return 0;
+}
+
+int pointindex_box_points(const pointindex_snap *s, const tile_id *t, const double box[4], vis_class vis,
+                          cluster_point **pts, size_t *n, size_t *cap)
+{
+    /* Candidates by global units (one unit wider for rounding), then the exact lon/lat decide. */
+    uint32_t g[4];
+    global_of(box[0], box[3], &g[0], &g[1]);
+    global_of(box[2], box[1], &g[2], &g[3]);
+    g[0] = g[0] ? g[0] - 1 : 0, g[1] = g[1] ? g[1] - 1 : 0, g[2]++, g[3]++;
+    /* The runs of the zoom-z cells the box touches: the tile and, for its buffer, its neighbours. */
+    int shift = GLOBAL_SHIFT - (int)t->z;
+    uint64_t last = (1ull << t->z) - 1;
+    uint64_t cx0 = g[0] >> shift, cx1 = g[2] >> shift, cy0 = g[1] >> shift, cy1 = g[3] >> shift;
+    if (cx1 > last)
+        cx1 = last;
+    if (cy1 > last)
+        cy1 = last;
+    for (uint64_t cy = cy0; cy <= cy1; cy++)
+        for (uint64_t cx = cx0; cx <= cx1; cx++) {
+            size_t from, to;
+            cell_run(s, t->z, cx, cy, &from, &to);
+            if (box_run(s, from, to, g, t, box, vis, pts, n, cap) < 0)
+                return -1;
+        }
     return 0;
 }
 

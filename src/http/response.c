@@ -66,10 +66,15 @@ void response_problem(http_request *req, const rm_error *err)
     req->no_etag = true;
 }
 
+/* zlib level 4 rather than its default 6: on a dense 320 KB vector tile it takes half the time (4.1
+ * against 8.4 ms) for 5% more bytes (95 against 91 KB); an uncached tile spends a third of its time
+ * in gzip. */
+#define RESPONSE_GZIP_LEVEL 4
+
 int response_gzip(const void *src, size_t n, buf *out)
 {
     z_stream z = {0};
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&z, RESPONSE_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     size_t bound = deflateBound(&z, n);
     buf_grow(out, bound);

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,73 @@ static void test_input_order_does_not_matter(void **state)
     free(b);
 }
 
+static int by_y_then_x(const void *a, const void *b)
+{
+    const cluster_point *p = a, *q = b;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+/* Points in runs of one cell (as the Z-ordered snapshots give them) and the same points shuffled
+ * cluster alike, for a cell size that is a power of two and one that is not. */
+static void test_runs_of_one_cell(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static const double cells[] = {512, 300, 64};
+    for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
+        cluster_point *a = calloc(N, sizeof *a), *b = calloc(N, sizeof *b);
+        uint64_t seed = 99 + k;
+        for (size_t i = 0; i < N; i++) {
+            a[i] = (cluster_point){(uint64_t)(i * 7919 % N) + 1, uniform(&seed, 0, 4096),
+                                   floor(uniform(&seed, 0, 16)) * 256, (int)(i % 6), i};
+            b[i] = a[i];
+        }
+        qsort(a, N, sizeof *a, by_y_then_x); /* long runs in one row of cells */
+        for (size_t i = N - 1; i > 0; i--) { /* then shuffle b */
+            size_t j = (size_t)(next_random(&seed) % (i + 1));
+            cluster_point t = b[i];
+            b[i] = b[j];
+            b[j] = t;
+        }
+        for (size_t i = 0; i < N; i++)
+            a[i].index = i, b[i].index = i;
+        cluster *ca, *cb;
+        size_t na, nb;
+        assert_int_equal(cluster_grid(a, N, cells[k], &ca, &na, NULL), 0);
+        assert_int_equal(cluster_grid(b, N, cells[k], &cb, &nb, NULL), 0);
+        assert_int_equal(na, nb);
+        size_t total = 0;
+        for (size_t i = 0; i < na; i++) {
+            assert_int_equal(ca[i].cell, cb[i].cell);
+            assert_int_equal(ca[i].point_count, cb[i].point_count);
+            assert_int_equal(ca[i].id, cb[i].id);
+            assert_int_equal(ca[i].max_category, cb[i].max_category);
+            assert_true(fabs(ca[i].x - cb[i].x) < 1e-6 && fabs(ca[i].y - cb[i].y) < 1e-6);
+            assert_int_equal(a[ca[i].index].id, ca[i].id);
+            assert_int_equal(b[cb[i].index].id, cb[i].id);
+            total += ca[i].point_count;
+        }
+        assert_int_equal(total, N);
+        /* each point's cell, computed by division, has a cluster */
+        for (size_t i = 0; i < N; i++) {
+            uint32_t side = (uint32_t)ceil(4096 / cells[k]);
+            uint32_t col = (uint32_t)(a[i].x / cells[k]), row = (uint32_t)(a[i].y / cells[k]);
+            if (col >= side) col = side - 1;
+            if (row >= side) row = side - 1;
+            bool found = false;
+            for (size_t j = 0; j < na && !found; j++)
+                found = ca[j].cell == row * side + col;
+            assert_true(found);
+        }
+        free(ca);
+        free(cb);
+        free(a);
+        free(b);
+    }
+}
+
 static void test_cell_size_range(void **state)
 {
     (void)state;
@@ -240,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_cell_edges),
         cmocka_unit_test(test_category_and_representative),
         cmocka_unit_test(test_input_order_does_not_matter),
+        cmocka_unit_test(test_runs_of_one_cell),
         cmocka_unit_test(test_cell_size_range),
         cmocka_unit_test(test_each_point_in_one_tile),
     };
