@@ -123,7 +123,7 @@ int auth_resolve(http_request *req, rm_error *err)
     const char *token = NULL;
     const char *h = http_header(req, "Authorization");
     if (h && strncasecmp(h, "Bearer ", 7) == 0) {
-        snprintf(tok, sizeof tok, "%s", h + 7);
+        buf_strcpy(tok, sizeof tok, h + 7);
         token = tok;
     } else if (!h) {
         token = cookie_token(http_header(req, "Cookie"), tok, sizeof tok);
@@ -152,7 +152,7 @@ int auth_resolve(http_request *req, rm_error *err)
                             "sign in again");
     }
     req->user_id = who.id;
-    snprintf(req->user_name, sizeof req->user_name, "%s", who.name);
+    buf_strcpy(req->user_name, sizeof req->user_name, who.name);
     req->role = who.role;
     req->write_scope = who.write_scope;
     req->token = token;

@@ -276,7 +276,7 @@ void tilecache_store_body(tilecache *c, const char *key, tilecache_body *pb, con
     lru_unlink(e);
     lru_push_front(s, e);
     e->b = (body *)tilecache_body_ref(pb);
-    snprintf(e->etag, sizeof e->etag, "%s", etag);
+    buf_strcpy(e->etag, sizeof e->etag, etag);
     memcpy(e->bounds, bounds, sizeof e->bounds);
     e->pending = false;
     s->bytes += entry_bytes(e);

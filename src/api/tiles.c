@@ -87,7 +87,7 @@ int api_tile(http_request *req, rm_error *err)
         /* A hit touches no table: the bytes go out from the cache entry itself (its reference is
          * given back when they are sent), and the read log gets the ids kept with the entry. */
         body = hit.body;
-        snprintf(req->etag, sizeof req->etag, "%s", hit.etag);
+        buf_strcpy(req->etag, sizeof req->etag, hit.etag);
         http_set_header(req, "X-Tile-Cache", "hit");
     } else {
         buf tile = BUF_INIT;

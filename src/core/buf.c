@@ -121,3 +121,11 @@ void buf_free(buf *b)
     free(b->data);
     buf_init(b);
 }
+
+size_t buf_strcpy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return n;
+}

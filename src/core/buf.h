@@ -41,5 +41,8 @@ void buf_truncate(buf *b, size_t n);
 /* Hand the bytes to the caller (free() them); the buf is empty afterwards. Never NULL. */
 char *buf_detach(buf *b, size_t *len);
 void buf_free(buf *b);
+/* Copy the string src into the fixed array dst of cap bytes (cap > 0), cut to fit and always
+ * terminated; returns the length copied. For hot paths, where snprintf("%s") costs far more. */
+size_t buf_strcpy(char *dst, size_t cap, const char *src);
 
 #endif

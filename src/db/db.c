@@ -30,6 +30,7 @@ struct db_conn {
     int64_t seen_data_version; /* for db_changed_since_last_check() */
     /* db_data_version() without a transaction while nothing was committed: */
     int wal;                   /* 0 not known yet, 1 the database is in WAL mode, -1 it is not */
+    sqlite3_file *main_file;   /* the main database's file (NULL until looked up) */
     bool dv_known;             /* dv is the data version as of the WAL-index header in dv_hdr */
     int64_t dv;
     uint64_t dv_queries;
@@ -285,9 +286,12 @@ static bool wal_header(db_conn *c, unsigned char out[DB_WAL_HDR])
     }
     if (c->wal < 0)
         return false;
-    sqlite3_file *f = NULL;
-    if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods ||
-        f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+    /* the main database's file object lives as long as the connection: looked up once */
+    if (!c->main_file &&
+        sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &c->main_file) != SQLITE_OK)
+        c->main_file = NULL;
+    sqlite3_file *f = c->main_file;
+    if (!f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
         return false;
     volatile void *region = NULL;
     /* Region 0 is mapped by the connection's first read transaction in WAL mode; bExtend 0 maps

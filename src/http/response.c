@@ -166,7 +166,7 @@ enum MHD_Result response_queue(http_request *req)
     bool is_get = req->method == HTTP_GET || req->method == HTTP_HEAD;
     if (is_get && (status == 200 || (status == 204 && req->etag[0])) && !req->no_etag) {
         if (req->etag[0]) {
-            snprintf(etag, sizeof etag, "%s", req->etag);
+            buf_strcpy(etag, sizeof etag, req->etag);
         } else {
             unsigned char h[16];
             crypto_generichash(h, sizeof h, (const unsigned char *)req->out.data, req->out.len, NULL, 0);

@@ -152,6 +152,11 @@ def test_oversize_request_line_and_headers(lim):
                                    b"Connection: close\r\n\r\n")
     assert status == 414 and headers["content-type"] == "application/problem+json", body[:200]
     assert lim.get("/health").status_code == 200
+    # headers of 16 KB (a large cookie, a long query) are within the limit
+    assert lim.get("/health", headers={"X-Filler": "c" * 16384}).status_code == 200
+    status, _, _, _ = raw(port, b"GET /health?q=" + b"d" * 16000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Connection: close\r\n\r\n")
+    assert status == 400  # read whole and routed: /health takes no q
 
 
 def test_limit_parameter_is_capped(lim):
