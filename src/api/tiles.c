@@ -28,6 +28,9 @@ _Static_assert(TILEBUILD_IDS_KEPT >= READLOG_IDS_LISTED, "a tile keeps the ids t
 /* The server's point snapshots, for the builder. */
 static pointindex *app_points_fn(void *arg, const coll_def *c) { return app_points(arg, c); }
 
+/* The reference a response object kept for later requests holds on its cached body (http.h). */
+static void body_acquire(void *b) { tilecache_body_ref(b); }
+
 /* Strip ".mvt" (or ".pbf") from the last path segment. */
 static int parse_y(const char *seg, char *y, size_t cap, rm_error *err)
 {
@@ -83,7 +86,8 @@ int api_tile(http_request *req, rm_error *err)
     tilecache_hit hit;
     uint64_t gen = 0;
     tilecache_body *body = NULL;
-    if (tilecache_get(cache, key, want_gzip, &hit, &gen)) {
+    bool cached = tilecache_get(cache, key, want_gzip, &hit, &gen);
+    if (cached) {
         /* A hit touches no table: the bytes go out from the cache entry itself (its reference is
          * given back when they are sent), and the read log gets the ids kept with the entry. */
         body = hit.body;
@@ -117,6 +121,7 @@ int api_tile(http_request *req, rm_error *err)
     }
     /* Says when a layer's attributes are still being built in the background (tiles then read them
      * from the database, slowly): for operators, and for benchmarks that must wait for them. */
+    bool building_header = false;
     for (int i = 0; i < nlayers; i++) {
         pointindex *pi = layers[i]->collection ? app_points(app, coll_find(layers[i]->collection)) : NULL;
         pointindex_snap *snap = pi ? pointindex_acquire(pi) : NULL;
@@ -124,6 +129,7 @@ int api_tile(http_request *req, rm_error *err)
         pointindex_release(snap);
         if (building) {
             http_set_header(req, "X-Tile-Attributes", "building");
+            building_header = true;
             break;
         }
     }
@@ -137,6 +143,11 @@ int api_tile(http_request *req, rm_error *err)
     req->body_ref_release = tilecache_body_release;
     req->body_ref_arg = body;
     req->body_gzipped = hit.gzipped;
+    /* A hit's answer depends on nothing but its body (the key holds the class, so its
+     * Cache-Control; the ETag is the entry's): the response object may be sent again. Not while
+     * the attributes are being built, whose header comes and goes. */
+    req->body_ref_shared = cached && !building_header;
+    req->body_ref_acquire = body_acquire;
     http_reply(req, hit.len ? 200 : 204, "application/vnd.mapbox-vector-tile");
     return 0;
 }

@@ -115,6 +115,12 @@ struct http_request {
     size_t body_ref_len;
     void (*body_ref_release)(void *arg);
     void *body_ref_arg;
+    /* The whole answer (status 200, headers and body_ref) is a function of body_ref_arg for as
+     * long as it lives (a cache hit): libmicrohttpd's response object is then kept per thread and
+     * sent again for the next request with the same body (body_ref_acquire takes the reference
+     * that keeps it). See response_queue. */
+    bool body_ref_shared;
+    void (*body_ref_acquire)(void *arg);
     int64_t started_us;
     /* Deferred work (http/jobs.h). */
     void *server;             /* the server running this request (opaque) */

@@ -17,5 +17,7 @@ enum MHD_Result response_queue(http_request *req);
 bool response_accepts(const char *header, const char *token);
 /* gzip src into out (appended). 0 or -1. */
 int response_gzip(const void *src, size_t n, buf *out);
+/* Give req's borrowed body back (http.h body_ref), if it still holds one. */
+void response_body_ref_drop(http_request *req);
 
 #endif

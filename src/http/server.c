@@ -125,6 +125,7 @@ static int method_of(const char *m)
 static void request_free(http_request *req)
 {
     server_slot_release(req);
+    response_body_ref_drop(req); /* held to the end by an answer sent from a shared response */
     if (req->job_data && req->job_data_free)
         req->job_data_free(req->job_data);
     buf_free(&req->body);

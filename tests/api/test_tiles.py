@@ -1190,6 +1190,51 @@ def test_change_from_another_process(mutable, http, tmp_path):
     assert total == len(now)
 
 
+def test_hits_sent_again_are_the_same_answer_and_stay_true(mutable, http, tmp_path):
+    """A hit's response object is kept by each server thread and sent again: every hit on every
+    connection carries exactly the headers and bytes of the first, for gzip and identity alike;
+    HEAD, If-None-Match and a change in the tile still get their own true answers."""
+    srv, pts = mutable["srv"], mutable["facility"]
+    z = 14
+    t = densest(pts.values(), z)[0]
+    path = "/tiles/facilities/%d/%d/%d.mvt" % (z, t[0], t[1])
+    answers = {}
+    for enc in ("gzip", "identity"):
+        seen = [raw_get(srv.url, path, {"Accept-Encoding": enc}) for _ in range(20)]
+        assert all(st == 200 for st, _, _ in seen)
+        hits = [(h, b) for _, h, b in seen if h.get("x-tile-cache") == "hit"]
+        assert len(hits) >= 18
+        strip = lambda h: {k: v for k, v in h.items() if k != "date"}
+        for h, b in hits[1:]:
+            assert strip(h) == strip(hits[0][0]), "a hit answered with other headers"
+            assert b == hits[0][1], "a hit answered with other bytes"
+        assert ("content-encoding" in hits[0][0]) == (enc == "gzip")
+        answers[enc] = hits[0]
+    assert answers["gzip"][0]["etag"] == answers["identity"][0]["etag"]
+    etag = answers["gzip"][0]["etag"]
+    assert len(decode(str(tmp_path), z, t[0], t[1], answers["identity"][1])["facilities"]) > 0
+    # revalidation and HEAD go their own way
+    st, h, body = raw_get(srv.url, path, {"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert st == 304 and body == b""
+    r = http.head(srv.url + path, headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert r.status_code == 200 and r.headers["ETag"] == etag and r.content == b""
+    # a change in the tile: the next answers are the new tile, on every connection
+    fid = next(i for i, (lon, lat) in sorted(pts.items()) if owner(z, lon, lat) == t)
+    c = spatial_conn(mutable["db"])
+    c.execute("BEGIN IMMEDIATE")
+    c.execute("UPDATE facility SET name = 'Sent again, then changed', version = version + 1 WHERE id = ?", (fid,))
+    tile_change(c, "facilities", *pts[fid])
+    c.execute("COMMIT")
+    c.close()
+    for enc in ("gzip", "identity"):
+        after = [raw_get(srv.url, path, {"Accept-Encoding": enc}) for _ in range(12)]
+        assert all(st == 200 and h["etag"] != etag for st, h, _ in after), "a stale answer was sent again"
+        assert len({h["etag"] for _, h, _ in after}) == 1
+    _, _, body = raw_get(srv.url, path, {"Accept-Encoding": "identity"})
+    mine = [f for f in decode(str(tmp_path), z, t[0], t[1], body)["facilities"] if f["id"] == fid]
+    assert mine and mine[0]["props"]["name"] == "Sent again, then changed"
+
+
 def test_change_next_to_another_point_keeps_it(mutable, http, tmp_path):
     """A change whose box is a single point must not lose a neighbour a few centimetres away from the
     point snapshot of the clustered zooms."""
