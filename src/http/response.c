@@ -195,6 +195,10 @@ static void add_headers(http_request *req, struct MHD_Response *resp, int status
  * itself, which cannot be freed and reused while a slot holds it.
  */
 #define SHARED_SLOTS 32
+/* Only bodies up to this size are kept: a slot keeps its body alive after the cache has dropped
+ * it, so a thread holds at most SHARED_SLOTS * SHARED_MAX_BYTES beyond the cache's bound (2 MB);
+ * larger tiles spend their time sending bytes, not building headers. */
+#define SHARED_MAX_BYTES (64 * 1024)
 typedef struct shared_slot {
     void *body;
     bool gz;
@@ -306,7 +310,7 @@ enum MHD_Result response_queue(http_request *req)
     }
     req->status = status;
     if (req->body_ref && req->body_ref_shared && req->body_ref_acquire && status == 200 &&
-        req->method == HTTP_GET) {
+        req->method == HTTP_GET && req->body_ref_len <= SHARED_MAX_BYTES) {
         bool done;
         enum MHD_Result r = queue_shared(req, gz, etag, &done);
         if (done)
