@@ -195,12 +195,12 @@ static void add_headers(http_request *req, struct MHD_Response *resp, int status
  * itself, which cannot be freed and reused while a slot holds it.
  */
 #define SHARED_SLOTS 32
-/* Only bodies up to this size are kept: a slot keeps its body alive after the cache has dropped
- * it, so a thread holds at most SHARED_SLOTS * SHARED_MAX_BYTES beyond the cache's bound (2 MB);
- * larger tiles spend their time sending bytes, not building headers. */
-#define SHARED_MAX_BYTES (64 * 1024)
+/* A slot keeps its body alive after the cache has dropped it: the bodies a thread's slots hold
+ * add up to at most this, beyond the cache's bound (a body that does not fit goes the usual way). */
+#define SHARED_MAX_BYTES (4 * 1024 * 1024)
 typedef struct shared_slot {
     void *body;
+    size_t len;
     bool gz;
     struct MHD_Response *resp;
     void (*release)(void *body);
@@ -208,9 +208,11 @@ typedef struct shared_slot {
 
 static pthread_key_t shared_key;
 static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+static _Thread_local size_t shared_bytes; /* held by this thread's slots */
 
 static void shared_slot_clear(shared_slot *s)
 {
+    shared_bytes -= s->len;
     if (s->resp)
         MHD_destroy_response(s->resp);
     if (s->release)
@@ -254,6 +256,8 @@ static enum MHD_Result queue_shared(http_request *req, bool gz, const char *etag
         return MHD_NO;
     if (s->resp && (s->body != req->body_ref_arg || s->gz != gz))
         shared_slot_clear(s);
+    if (!s->resp && shared_bytes + req->body_ref_len > SHARED_MAX_BYTES)
+        return MHD_NO;
     if (!s->resp) {
         /* libmicrohttpd only reads the buffer; its prototype lacks the const. */
         struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -262,7 +266,8 @@ static enum MHD_Result queue_shared(http_request *req, bool gz, const char *etag
             return MHD_NO;
         add_headers(req, resp, 200, gz, etag);
         req->body_ref_acquire(req->body_ref_arg);
-        *s = (shared_slot){req->body_ref_arg, gz, resp, req->body_ref_release};
+        *s = (shared_slot){req->body_ref_arg, req->body_ref_len, gz, resp, req->body_ref_release};
+        shared_bytes += req->body_ref_len;
     }
     req->bytes_out = req->body_ref_len;
     server_slot_release(req);
@@ -310,7 +315,7 @@ enum MHD_Result response_queue(http_request *req)
     }
     req->status = status;
     if (req->body_ref && req->body_ref_shared && req->body_ref_acquire && status == 200 &&
-        req->method == HTTP_GET && req->body_ref_len <= SHARED_MAX_BYTES) {
+        req->method == HTTP_GET) {
         bool done;
         enum MHD_Result r = queue_shared(req, gz, etag, &done);
         if (done)
