@@ -23,6 +23,7 @@
 #include "db/audit.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "tmpdb.h"
 
 typedef struct fixture {
     char dir[256];
@@ -34,10 +35,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/radmap-audit-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/register.db", f->dir);
+    assert_int_equal(tmpdb_make("audit", f->dir, sizeof f->dir, f->path, sizeof f->path), 0);
     rm_error err = {0};
     if (db_open(f->path, DB_READWRITE | DB_CREATE, &f->c, &err) < 0 || migrate_apply(f->c, 0, NULL, &err) < 0) {
         print_error("cannot create a register: %s\n", err.detail);
@@ -51,13 +49,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     db_close(f->c);
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char p[320];
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    tmpdb_remove(f->dir, f->path);
     free(f);
     return 0;
 }
