@@ -135,7 +135,7 @@ static int cmd_init(int argc, char **argv)
     rm_error err = {0};
     db_conn *c = NULL;
     int rc = 1, applied = 0;
-    if (db_open(path, DB_READWRITE | DB_CREATE, &c, &err) < 0)
+    if (db_open(path, DB_READWRITE | DB_CREATE | DB_BULK, &c, &err) < 0)
         goto fail;
     int before = migrate_version(c);
     if (migrate_apply(c, (int)to, &applied, &err) < 0)
@@ -439,7 +439,7 @@ static int cmd_import(int argc, char **argv)
     import_report rep;
     memset(&rep, 0, sizeof rep);
     int rc = 1;
-    if (db_open(path, DB_READWRITE, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
+    if (db_open(path, DB_READWRITE | DB_BULK, &c, &err) < 0 || migrate_apply(c, 0, NULL, &err) < 0 ||
         crs_store_load(c, &err) < 0 || import_file(c, file, &opt, &rep, &err) < 0) {
         fprintf(stderr, "radmap: import failed, nothing written: %s\n", err.detail);
         goto done;

@@ -112,7 +112,8 @@ db_conn *app_writer_lock(app_state *s, rm_error *err)
         s->writer_waits++;
         s->writer_wait_us += (uint64_t)(mono_us() - t0);
     }
-    if (!s->writer && db_open(s->db_path, DB_READWRITE, &s->writer, err) < 0) {
+    /* DB_BULK: an import or a large edit through the server gathers its writes like the command line's. */
+    if (!s->writer && db_open(s->db_path, DB_READWRITE | DB_BULK, &s->writer, err) < 0) {
         s->writer = NULL;
         pthread_mutex_unlock(&s->writer_mu);
         return NULL;

@@ -34,6 +34,14 @@ void audit_batch_abort(db_conn *c);
 int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
                  const char *import_id, const char *before_json, const char *after_json, rm_error *err);
 
+/* Append n rows (1 to AUDIT_ROWS_MAX) that share user, action, collection and import id, in one
+ * statement: the rows of an import's batch. feature_ids[i], before_json[i] (NULL: none; the array
+ * may be NULL) and after_json[i] per row, chained in that order. 0 or -1 with err. */
+#define AUDIT_ROWS_MAX 32
+int audit_append_rows(db_conn *c, const char *user, const char *action, const char *collection,
+                      const char *import_id, int n, const int64_t *feature_ids, const char *const *before_json,
+                      const char *const *after_json, rm_error *err);
+
 typedef struct audit_report {
     int64_t rows;
     int64_t first_bad_id;   /* 0 when the chain is intact */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/bulkvfs.h"
 #include "db/sqlfunc.h"
 
 #define DB_STMT_CACHE 96
@@ -104,8 +105,10 @@ void db_busy_get_stats(db_busy_stats *out)
 
 void db_global_init(void)
 {
-    /* Serialized mode is not needed: each connection is used by one thread at a time. */
+    /* Serialized mode is not needed: each connection is used by one thread at a time. Nothing reads
+     * SQLite's memory statistics, and keeping them takes a global mutex on every allocation. */
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_initialize();
 }
 
@@ -146,7 +149,8 @@ int db_open(const char *path, int flags, db_conn **out, rm_error *err)
     oflags |= (flags & DB_READWRITE) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     if ((flags & DB_CREATE) && (flags & DB_READWRITE))
         oflags |= SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &c->db, oflags, NULL) != SQLITE_OK) {
+    const char *vfs = (flags & DB_BULK) && bulkvfs_register() == SQLITE_OK ? BULKVFS_NAME : NULL;
+    if (sqlite3_open_v2(path, &c->db, oflags, vfs) != SQLITE_OK) {
         rm_error_set(err, 503, "Service Unavailable", "cannot open database %s: %s", path,
                      c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;

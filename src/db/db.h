@@ -32,6 +32,7 @@ enum {
     DB_READONLY = 1,  /* query_only connection */
     DB_READWRITE = 2, /* writer: busy timeout, synchronous=FULL */
     DB_CREATE = 4,    /* create the file when missing (with DB_READWRITE) */
+    DB_BULK = 8,      /* a writer of large transactions: writes gathered (db/bulkvfs.h) */
 };
 
 /* Once per process, before any connection, and once at exit. */

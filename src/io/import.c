@@ -43,7 +43,14 @@ void import_add_issue(import_report *rep, long row, const char *field, const cha
         rep->issues = x;
         rep->issues_cap = cap;
     }
-    import_issue *i = &rep->issues[rep->nissues++];
+    /* The report lists rows in file order. A row refused when its batch was written (a constraint)
+     * comes up to a batch late: it goes before the later rows' issues. */
+    size_t at = rep->nissues;
+    while (at > 0 && rep->issues[at - 1].row > row)
+        at--;
+    memmove(&rep->issues[at + 1], &rep->issues[at], (rep->nissues - at) * sizeof *rep->issues);
+    rep->nissues++;
+    import_issue *i = &rep->issues[at];
     i->row = row;
     snprintf(i->field, sizeof i->field, "%s", field);
     snprintf(i->reason, sizeof i->reason, "%s", reason);
@@ -339,8 +346,9 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
     }
     x.vc = validate_cache_create();
     x.errs = calloc(1, sizeof *x.errs);
+    x.batch_errs = calloc(1, sizeof *x.batch_errs);
     x.feature = malloc(sizeof *x.feature);
-    if (!x.vc || !x.errs || !x.feature)
+    if (!x.vc || !x.errs || !x.batch_errs || !x.feature)
         abort();
     const char *tmp = getenv("TMPDIR");
     snprintf(scratch, sizeof scratch, "%s/radmap-import-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -415,9 +423,14 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
             if (!bad && (import_plan_layer(&x, l, err) < 0 || import_layer_crs(&x, l, err) < 0))
                 bad = 1;
             if (!bad) {
-                x.total = l->feature_count >= 0 ? (x.total > 0 ? x.total : 0) + l->feature_count : -1;
-                import_note(rep, "layer '%.*s': %lld features, CRS %s", (int)l->name.n, l->name.p,
-                         (long long)l->feature_count, rep->crs);
+                /* Layers come one after the other: the rows before this one are the earlier layers'. */
+                x.layer_base = rep->rows_read;
+                x.total = l->feature_count >= 0 ? x.layer_base + l->feature_count : -1;
+                if (l->feature_count >= 0)
+                    import_note(rep, "layer '%.*s': %lld features, CRS %s", (int)l->name.n, l->name.p,
+                                (long long)l->feature_count, rep->crs);
+                else
+                    import_note(rep, "layer '%.*s': CRS %s", (int)l->name.n, l->name.p, rep->crs);
             }
             free(l);
             if (bad)
@@ -425,6 +438,15 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
             if (!prepared && import_prepare(&x, err) < 0)
                 goto cleanup;
             prepared = 1;
+            break;
+        }
+        case ROWPIPE_COUNT: {
+            int64_t n;
+            if (rowpipe_get_count(&rd, &n) < 0) {
+                rm_error_set(err, 500, "Parser failure", "the parser sent a malformed count record");
+                goto cleanup;
+            }
+            x.total = x.layer_base + (long)n;
             break;
         }
         case ROWPIPE_FEATURE: {
@@ -458,6 +480,8 @@ int import_file(db_conn *c, const char *path, const import_options *o, import_re
                      died < 0 ? w2 : "the parser's output ended early");
         goto cleanup;
     }
+    if (import_batch_flush(&x, err) < 0)
+        goto cleanup;
     progress_end(&x.prog, rep->rows_read);
     if (o->on_progress)
         o->on_progress(o->progress_arg, rep->rows_read, rep->rows_read);
@@ -522,6 +546,7 @@ cleanup:
         reproject_cleanup(&x.rp);
     validate_cache_destroy(x.vc);
     free(x.errs);
+    free(x.batch_errs);
     free(x.feature);
     enum_cache_free(&x.practice_names);
     enum_cache_free(&x.device_type_names);

@@ -17,6 +17,7 @@
 #include "db/rtreepack.h"
 
 #define PLAN_MAX 128
+#define IMPORT_BATCH 16 /* rows per insert statement in the bulk path (at most AUDIT_ROWS_MAX) */
 
 /* One mapped column: which field or import-only target it fills. */
 typedef struct plan_col {
@@ -44,6 +45,15 @@ typedef struct enum_cache {
     int n;
     bool loaded;
 } enum_cache;
+
+/* A valid row of the bulk path waiting for its batch's insert (import_batch_flush). */
+typedef struct import_pending {
+    json_t *props;            /* owned reference */
+    double lon, lat;
+    int own;                  /* own_location */
+    long row;                 /* row number in the file */
+    bool ward_from_crosswalk;
+} import_pending;
 
 typedef struct import_ctx {
     db_conn *db;
@@ -94,6 +104,13 @@ typedef struct import_ctx {
     char stamp[24];
     buf search_all_sql;
     int64_t max_id_before;
+    int64_t next_id;          /* id of the next row the bulk path adds (import_bulk.c: next_id) */
+    int row_params;           /* parameters of one row of the insert */
+    buf batch_sql;
+    sqlite3_stmt *st_batch;   /* IMPORT_BATCH rows at once (bulk path; owned) */
+    import_pending batch[IMPORT_BATCH];
+    int batch_n;
+    validate_errors *batch_errs; /* a refused row of a batch (import_release frees) */
     sqlite3_stmt *st_insert, *st_update, *st_practice, *st_search; /* owned (import_release) */
     sqlite3_stmt *st_update_nopos;
     buf update_nopos_sql, current_sql;
@@ -102,12 +119,16 @@ typedef struct import_ctx {
     size_t bulk_n;
     double bulk_env[4];
     validate_errors *errs;    /* the current row's, reused */
+    buf json_before, json_after; /* the current row's audit JSON, reused (import_release frees) */
+    buf cell;                 /* the current cell's text, reused (import_release frees) */
+    buf batch_json[IMPORT_BATCH]; /* audit JSON of a batch's rows, reused (import_release frees) */
     rowpipe_feature *feature; /* the current row's, reused */
     /* Extent of the rows written, for the tile cache. */
     double env[4];
     long row;                 /* current row number (1-based) */
     progress prog;
     long total;               /* rows expected (-1 unknown) */
+    long layer_base;          /* rows of the layers before the current one */
 } import_ctx;
 
 /* import_bulk.c */
@@ -126,8 +147,12 @@ void import_release(import_ctx *x);
 
 /* import_row.c */
 /* Import one feature: 0 (written or refused: see the report), -1 with err on a failure that ends
- * the import (database error). */
+ * the import (database error). In the bulk path a valid row may wait for its batch: the rows are
+ * all written, or refused, by import_batch_flush at the latest. */
 int import_row(import_ctx *x, const rowpipe_feature *f, rm_error *err);
+/* Write the waiting rows of the bulk path (after the last row, and before anything that must see
+ * them). 0 or -1 with err. */
+int import_batch_flush(import_ctx *x, rm_error *err);
 
 /* import.c */
 /* Record a refused row's reasons in the report. */

@@ -39,7 +39,7 @@ static void bind_json(sqlite3_stmt *st, int idx, const coll_field *f, json_t *v)
     else if (f->type == PROP_REAL)
         sqlite3_bind_double(st, idx, json_number_value(v));
     else
-        sqlite3_bind_text(st, idx, json_string_value(v), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, idx, json_string_value(v), -1, SQLITE_STATIC); /* see bind_row */
 }
 
 /* The writable values of row id (and its owner, position, own_location), as the API's PATCH sees
@@ -170,12 +170,15 @@ static void write_value(json_writer *w, json_t *v)
     }
 }
 
-/* The feature as JSON for the audit trail, with where it came from; a new string. */
-static char *feature_json(import_ctx *x, int64_t id, json_t *props, double lon, double lat, bool with_import)
+/* The feature as JSON for the audit trail, with where it came from (the file's row `row`; 0: none,
+ * for the state before an update), written over out (a buffer the run keeps, so that a row
+ * allocates nothing for it); returns out's text. */
+static const char *feature_json(import_ctx *x, buf *out, int64_t id, json_t *props, double lon, double lat,
+                                long row)
 {
-    buf b = BUF_INIT;
+    buf_reset(out);
     json_writer w;
-    json_init(&w, &b);
+    json_init(&w, out);
     json_obj_begin(&w);
     json_kv_str(&w, "type", "Feature");
     json_kv_int(&w, "id", id);
@@ -190,16 +193,16 @@ static char *feature_json(import_ctx *x, int64_t id, json_t *props, double lon, 
     json_obj_end(&w);
     json_key(&w, "properties");
     write_value(&w, props);
-    if (with_import) {
+    if (row > 0) {
         json_key(&w, "import");
         json_obj_begin(&w);
         json_kv_str(&w, "id", x->rep->import_id);
         json_kv_str(&w, "file", x->file_label);
-        json_kv_int(&w, "row", x->row);
+        json_kv_int(&w, "row", row);
         json_obj_end(&w);
     }
     json_obj_end(&w);
-    return buf_detach(&b, NULL);
+    return out->data;
 }
 
 static void grow_env(import_ctx *x, double lon, double lat)
@@ -384,13 +387,140 @@ static int64_t facility_by(import_ctx *x, const char *code, const char *legacy_i
     return id;
 }
 
+/* Bind a row's values to the insert or an update, its parameters numbered from off + 1 (the layout
+ * of import_bulk.c's insert_values: fields, legacy columns, then owner, lon, lat, own_location, id,
+ * time stamp). Texts are bound without a copy: props outlives the step, and db_stmt_done() clears
+ * the bindings after it. */
+static void bind_row(import_ctx *x, sqlite3_stmt *st, int off, json_t *props, bool insert, int64_t id, bool moved,
+                     double lon, double lat, int own)
+{
+    const coll_def *c = x->coll;
+    int k = 0;
+    for (const coll_field *fd = c->fields; fd->name; fd++)
+        if (fd->column) {
+            json_t *v = json_object_get(props, fd->name);
+            k++;
+            if ((!v || json_is_null(v)) && strcmp(fd->name, "status") == 0)
+                sqlite3_bind_text(st, off + k, strcmp(c->id, "facilities") == 0 ? "operating" : "in_use", -1,
+                                  SQLITE_STATIC);
+            else if ((!v || json_is_null(v)) && strcmp(fd->name, "form") == 0)
+                sqlite3_bind_text(st, off + k, "sealed", -1, SQLITE_STATIC);
+            else
+                bind_json(st, off + k, fd, v);
+        }
+    if (x->table_has_legacy) {
+        bind_json(st, off + ++k, &legacy_system_field, json_object_get(props, "legacy_system"));
+        bind_json(st, off + ++k, &legacy_id_field, json_object_get(props, "legacy_id"));
+    }
+    if (insert)
+        sqlite3_bind_text(st, off + k + 1, x->record_owner, -1, SQLITE_STATIC);
+    if (moved) {
+        sqlite3_bind_double(st, off + k + 2, lon);
+        sqlite3_bind_double(st, off + k + 3, lat);
+        if (x->has_own_location)
+            sqlite3_bind_int(st, off + k + 4, own);
+    }
+    if (!insert || x->bulk)
+        sqlite3_bind_int64(st, off + k + 5, id);
+    if (!insert || x->stamp_on_insert)
+        sqlite3_bind_text(st, off + k + 6, import_stamp(x), -1, SQLITE_STATIC);
+}
+
+/* A write the register refused: a constraint names the row's problem in e (1); anything else ends
+ * the import (-1 with err). code: SQLite's extended result code. */
+static int write_refused(import_ctx *x, int code, validate_errors *e, rm_error *err)
+{
+    if ((code & 0xff) != SQLITE_CONSTRAINT) {
+        db_error(x->db, err, 500, "writing a row");
+        return -1;
+    }
+    const char *msg = sqlite3_errmsg(db_sqlite(x->db));
+    if (code == SQLITE_CONSTRAINT_UNIQUE && strstr(msg, ".code"))
+        validate_add(e, "code", "a %s with this code exists already", x->coll->id);
+    else
+        validate_add(e, "row", "the register refused it: %s", msg);
+    return 1;
+}
+
+/* What follows the write of row id (file row `row`) at lon/lat: its place in the bulk R*Tree, its
+ * practices and search key when the insert did not set them, its audit row (unless with_audit is
+ * false: the caller appends the rows of a batch at once), the extent and the counters.
+ * before/old_pos: the row before an update (NULL for a new row). 0 or -1 with err. */
+static int row_written(import_ctx *x, int64_t id, json_t *props, double lon, double lat, const double *old_pos,
+                       const char *before, bool ward_from_crosswalk, long row, bool with_audit, rm_error *err)
+{
+    const coll_def *c = x->coll;
+    bool bulk = x->bulk && !before;
+    if (bulk) {
+        /* Indexed at the end, in spatial order (import_bulk_finish). */
+        if (x->bulk_n == x->bulk_cap) {
+            x->bulk_cap = x->bulk_cap ? 2 * x->bulk_cap : 4096;
+            rtree_point *bp = realloc(x->bulk_pts, x->bulk_cap * sizeof *bp);
+            if (!bp)
+                abort();
+            x->bulk_pts = bp;
+        }
+        x->bulk_pts[x->bulk_n++] = (rtree_point){id, lon, lat};
+        if (lon < x->bulk_env[0]) x->bulk_env[0] = lon;
+        if (lat < x->bulk_env[1]) x->bulk_env[1] = lat;
+        if (lon > x->bulk_env[2]) x->bulk_env[2] = lon;
+        if (lat > x->bulk_env[3]) x->bulk_env[3] = lat;
+    }
+    sqlite3_stmt *st;
+    int s;
+    if (strcmp(c->id, "facilities") == 0) {
+        if (x->upsert_by) {
+            st = db_stmt(x->db, "DELETE FROM facility_practice WHERE facility_id = ?", err);
+            if (!st)
+                return -1;
+            sqlite3_bind_int64(st, 1, id);
+            sqlite3_step(st);
+            db_stmt_done(st);
+        }
+        st = x->st_practice;
+        json_t *list = json_object_get(props, "practices");
+        /* In the bulk path the primary practices of the new rows are listed at the end, at once. */
+        for (size_t i = bulk && x->practice_deferred ? 1 : 0; i <= (json_is_array(list) ? json_array_size(list) : 0);
+             i++) {
+            json_t *p = i == 0 ? json_object_get(props, "practice") : json_array_get(list, i - 1);
+            if (!json_is_string(p))
+                continue;
+            sqlite3_bind_int64(st, 1, id);
+            sqlite3_bind_text(st, 2, json_string_value(p), -1, SQLITE_STATIC);
+            sqlite3_step(st);
+            db_stmt_done(st);
+        }
+    }
+    if (c->search_update_sql && !(bulk && (x->search_at_insert || x->search_deferred))) {
+        st = x->st_search;
+        sqlite3_bind_int64(st, 1, id);
+        s = sqlite3_step(st);
+        db_stmt_done(st);
+        if (s != SQLITE_DONE)
+            return db_error(x->db, err, 500, "updating the search key");
+    }
+    if (with_audit && audit_append(x->db, x->user, before ? "update" : "create", c->id, id, x->rep->import_id,
+                                   before, feature_json(x, &x->json_after, id, props, lon, lat, row), err) < 0)
+        return -1;
+    grow_env(x, lon, lat);
+    if (ward_from_crosswalk)
+        x->rep->wards_from_crosswalk++;
+    if (before) {
+        grow_env(x, old_pos[0], old_pos[1]);
+        x->rep->rows_updated++;
+    } else {
+        x->rep->rows_created++;
+    }
+    return 0;
+}
+
 static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors *e, rm_error *err)
 {
     const coll_def *c = x->coll;
     json_t *props = json_object(), *current = NULL;
-    buf tmp = BUF_INIT;
+    buf *tmp = &x->cell;
     int rc = -1;
-    char *before = NULL, *after = NULL;
+    const char *before = NULL;
     char org_name[400] = "", tax[32] = "", fac_code[100] = "", fac_legacy[100] = "";
     bool have_org = false, have_tax = false, ward_from_crosswalk = false;
     /* Columns to values. */
@@ -398,7 +528,7 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         const plan_col *pc = &x->plan[i];
         if ((uint32_t)pc->col >= f->nvalues)
             continue;
-        const char *text = import_cell(&f->values[pc->col], &tmp);
+        const char *text = import_cell(&f->values[pc->col], tmp);
         if (!text)
             continue;
         if (!import_utf8_valid(text, strlen(text))) {
@@ -527,7 +657,7 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
             if (strcmp(owner, x->record_owner) != 0)
                 validate_add(e, x->upsert_by, "matches %s %lld, a record of %s, which this import (owner %s) may "
                              "not change", c->id, (long long)id, owner, x->record_owner);
-            before = feature_json(x, id, current, old_pos[0], old_pos[1], false);
+            before = feature_json(x, &x->json_before, id, current, old_pos[0], old_pos[1], 0);
             const char *k;
             json_t *v;
             json_object_foreach(props, k, v) json_object_set(current, k, v);
@@ -550,6 +680,9 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     if (pos == 0 && c->point_required && !(id && x->upsert_by))
         validate_add(e, "geometry", "a Point is required (a geometry, or lon/lat or x/y columns)");
     if (!e->n) {
+        /* Earlier rows of the file count: the waiting ones are written first. */
+        if (c->serial_check_sql && x->batch_n && import_batch_flush(x, err) < 0)
+            goto done;
         int64_t other = validate_serial_conflict(x->db, c, props, id, err);
         if (other < 0)
             goto done;
@@ -591,6 +724,9 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
     /* A licensee the register does not know yet. */
     if ((have_org || have_tax) && !json_object_get(props, "organization_id") && have_org &&
         coll_field_find(c, "organization_id")) {
+        /* The waiting rows first, so that the audit trail keeps the file's order. */
+        if (x->batch_n && import_batch_flush(x, err) < 0)
+            goto done;
         sqlite3_stmt *st = db_stmt(x->db, "INSERT INTO organization(name, tax_code, record_owner, legacy_system) "
                                           "VALUES (?, ?, ?, ?)", err);
         if (!st)
@@ -626,127 +762,113 @@ static int register_row(import_ctx *x, const rowpipe_feature *f, validate_errors
         x->rep->organizations_created++;
         json_object_set_new(props, "organization_id", json_integer(org_id));
     }
-    /* The write. */
-    bool bulk = x->bulk && !id;
+    /* The write: in the bulk path the row waits for its batch; else now. */
+    if (x->bulk && !id) {
+        import_pending *p = &x->batch[x->batch_n++];
+        *p = (import_pending){props, lon, lat, own, x->row, ward_from_crosswalk};
+        props = NULL;
+        rc = x->batch_n == IMPORT_BATCH ? import_batch_flush(x, err) : 0;
+        goto done;
+    }
     bool moved = !id || lon != old_pos[0] || lat != old_pos[1] || (x->has_own_location && own != old_own);
     sqlite3_stmt *st = !id ? x->st_insert : moved ? x->st_update : x->st_update_nopos;
     if (!st)
         goto done;
-    int k = 0;
-    for (const coll_field *fd = c->fields; fd->name; fd++)
-        if (fd->column) {
-            json_t *v = json_object_get(props, fd->name);
-            k++;
-            if ((!v || json_is_null(v)) && strcmp(fd->name, "status") == 0)
-                sqlite3_bind_text(st, k, strcmp(c->id, "facilities") == 0 ? "operating" : "in_use", -1,
-                                  SQLITE_STATIC);
-            else if ((!v || json_is_null(v)) && strcmp(fd->name, "form") == 0)
-                sqlite3_bind_text(st, k, "sealed", -1, SQLITE_STATIC);
-            else
-                bind_json(st, k, fd, v);
-        }
-    if (x->table_has_legacy) {
-        bind_json(st, ++k, &legacy_system_field, json_object_get(props, "legacy_system"));
-        bind_json(st, ++k, &legacy_id_field, json_object_get(props, "legacy_id"));
-    }
-    if (!id)
-        sqlite3_bind_text(st, k + 1, x->record_owner, -1, SQLITE_STATIC);
-    if (moved) {
-        sqlite3_bind_double(st, k + 2, lon);
-        sqlite3_bind_double(st, k + 3, lat);
-        if (x->has_own_location)
-            sqlite3_bind_int(st, k + 4, own);
-    }
-    if (id)
-        sqlite3_bind_int64(st, k + 5, id);
-    if (id || x->stamp_on_insert)
-        sqlite3_bind_text(st, k + 6, import_stamp(x), -1, SQLITE_TRANSIENT);
+    bind_row(x, st, 0, props, !id, id, moved, lon, lat, own);
     int s = sqlite3_step(st);
     int code = sqlite3_extended_errcode(db_sqlite(x->db));
     db_stmt_done(st);
     if (s != SQLITE_DONE) {
-        if ((code & 0xff) == SQLITE_CONSTRAINT) {
-            const char *msg = sqlite3_errmsg(db_sqlite(x->db));
-            if (code == SQLITE_CONSTRAINT_UNIQUE && strstr(msg, ".code"))
-                validate_add(e, "code", "a %s with this code exists already", c->id);
-            else
-                validate_add(e, "row", "the register refused it: %s", msg);
-            rc = 1;
-            goto done;
-        }
-        db_error(x->db, err, 500, "writing a row");
+        rc = write_refused(x, code, e, err);
         goto done;
     }
     if (!id)
         id = sqlite3_last_insert_rowid(db_sqlite(x->db));
-    if (bulk) {
-        /* Indexed at the end, in spatial order (import_bulk_finish). */
-        if (x->bulk_n == x->bulk_cap) {
-            x->bulk_cap = x->bulk_cap ? 2 * x->bulk_cap : 4096;
-            rtree_point *bp = realloc(x->bulk_pts, x->bulk_cap * sizeof *bp);
-            if (!bp)
-                abort();
-            x->bulk_pts = bp;
-        }
-        x->bulk_pts[x->bulk_n++] = (rtree_point){id, lon, lat};
-        if (lon < x->bulk_env[0]) x->bulk_env[0] = lon;
-        if (lat < x->bulk_env[1]) x->bulk_env[1] = lat;
-        if (lon > x->bulk_env[2]) x->bulk_env[2] = lon;
-        if (lat > x->bulk_env[3]) x->bulk_env[3] = lat;
-    }
-    if (strcmp(c->id, "facilities") == 0) {
-        if (x->upsert_by) {
-            st = db_stmt(x->db, "DELETE FROM facility_practice WHERE facility_id = ?", err);
-            if (!st)
-                goto done;
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_step(st);
-            db_stmt_done(st);
-        }
-        st = x->st_practice;
-        json_t *list = json_object_get(props, "practices");
-        /* In the bulk path the primary practices of the new rows are listed at the end, at once. */
-        for (size_t i = bulk && x->practice_deferred ? 1 : 0; i <= (json_is_array(list) ? json_array_size(list) : 0);
-             i++) {
-            json_t *p = i == 0 ? json_object_get(props, "practice") : json_array_get(list, i - 1);
-            if (!json_is_string(p))
-                continue;
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_bind_text(st, 2, json_string_value(p), -1, SQLITE_TRANSIENT);
-            sqlite3_step(st);
-            db_stmt_done(st);
-        }
-    }
-    if (c->search_update_sql && !(bulk && (x->search_at_insert || x->search_deferred))) {
-        st = x->st_search;
-        sqlite3_bind_int64(st, 1, id);
-        s = sqlite3_step(st);
-        db_stmt_done(st);
-        if (s != SQLITE_DONE) {
-            db_error(x->db, err, 500, "updating the search key");
-            goto done;
-        }
-    }
-    after = feature_json(x, id, props, lon, lat, true);
-    if (audit_append(x->db, x->user, before ? "update" : "create", c->id, id, x->rep->import_id, before, after,
-                     err) < 0)
-        goto done;
-    grow_env(x, lon, lat);
-    if (ward_from_crosswalk)
-        x->rep->wards_from_crosswalk++;
-    if (before) {
-        grow_env(x, old_pos[0], old_pos[1]);
-        x->rep->rows_updated++;
-    } else {
-        x->rep->rows_created++;
-    }
-    rc = 0;
+    rc = row_written(x, id, props, lon, lat, before ? old_pos : NULL, before, ward_from_crosswalk, x->row, true,
+                     err);
 done:
     json_decref(props);
     json_decref(current);
-    free(before);
-    free(after);
-    buf_free(&tmp);
+    return rc;
+}
+
+_Static_assert(IMPORT_BATCH <= AUDIT_ROWS_MAX, "a batch's audit rows go in one statement");
+
+int import_batch_flush(import_ctx *x, rm_error *err)
+{
+    int n = x->batch_n, rc = 0;
+    if (!n)
+        return 0;
+    x->batch_n = 0;
+    bool together = false;
+    if (n == IMPORT_BATCH) {
+        sqlite3_stmt *st = x->st_batch;
+        for (int r = 0; r < n; r++) {
+            const import_pending *p = &x->batch[r];
+            bind_row(x, st, r * x->row_params, p->props, true, x->next_id + r, true, p->lon, p->lat, p->own);
+        }
+        int s = sqlite3_step(st);
+        int code = sqlite3_extended_errcode(db_sqlite(x->db));
+        db_stmt_done(st);
+        if (s == SQLITE_DONE) {
+            together = true;
+        } else if ((code & 0xff) != SQLITE_CONSTRAINT) {
+            rc = db_error(x->db, err, 500, "writing rows");
+            goto done;
+        }
+        /* Else a constraint refused one of them (the statement wrote none): each on its own, to know
+         * which. */
+    }
+    if (together) {
+        /* Their audit rows in one statement too. */
+        int64_t ids[IMPORT_BATCH];
+        const char *after[IMPORT_BATCH];
+        for (int r = 0; r < n; r++) {
+            const import_pending *p = &x->batch[r];
+            ids[r] = x->next_id + r;
+            if (row_written(x, ids[r], p->props, p->lon, p->lat, NULL, NULL, p->ward_from_crosswalk, p->row, false,
+                            err) < 0) {
+                rc = -1;
+                goto done;
+            }
+            after[r] = feature_json(x, &x->batch_json[r], ids[r], p->props, p->lon, p->lat, p->row);
+        }
+        if (audit_append_rows(x->db, x->user, "create", x->coll->id, x->rep->import_id, n, ids, NULL, after,
+                              err) < 0) {
+            rc = -1;
+            goto done;
+        }
+        x->next_id += n;
+        goto done;
+    }
+    /* One by one (a short batch, or a constraint refused one of them). */
+    for (int r = 0; r < n; r++) {
+        const import_pending *p = &x->batch[r];
+        bind_row(x, x->st_insert, 0, p->props, true, x->next_id, true, p->lon, p->lat, p->own);
+        int s = sqlite3_step(x->st_insert);
+        int code = sqlite3_extended_errcode(db_sqlite(x->db));
+        db_stmt_done(x->st_insert);
+        if (s != SQLITE_DONE) {
+            validate_errors *e = x->batch_errs;
+            e->n = 0;
+            if (write_refused(x, code, e, err) < 0) {
+                rc = -1;
+                goto done;
+            }
+            for (int i = 0; i < e->n; i++)
+                import_add_issue(x->rep, p->row, e->field[i], e->reason[i]);
+            x->rep->rows_invalid++;
+            continue;
+        }
+        int64_t id = x->next_id++;
+        if (row_written(x, id, p->props, p->lon, p->lat, NULL, NULL, p->ward_from_crosswalk, p->row, true, err) < 0) {
+            rc = -1;
+            goto done;
+        }
+    }
+done:
+    for (int r = 0; r < n; r++)
+        json_decref(x->batch[r].props);
     return rc;
 }
 

@@ -12,6 +12,8 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,7 +378,42 @@ static void feature_wkb(OGRFeatureH f, buf *wkb)
     OGR_G_DestroyGeometry(g);
 }
 
-static int read_layer(out_ctx *o, OGRLayerH layer)
+/* How a dataset was opened, so that a second handle can be opened like it. */
+typedef struct open_spec {
+    const char *path;
+    const char *const *drivers;
+    char **options;
+} open_spec;
+
+/* A CSV layer's count is a pass over the whole file (GDAL counts lines). Made before the first row
+ * it delays the import by that pass (70 ms for 100 000 rows); made on a second handle of the file
+ * in its own thread, beside the reading, it costs nothing in time: the record stream gives the
+ * count as soon as it is known ('C'). GDAL allows different datasets in different threads. */
+typedef struct layer_counter {
+    pthread_t thread;
+    const open_spec *spec;
+    int layer_index;
+    _Atomic int64_t count; /* -1 until known, -2 when the second handle could not count */
+} layer_counter;
+
+static void *count_layer(void *arg)
+{
+    layer_counter *c = arg;
+    int64_t n = -2;
+    GDALDatasetH ds = GDALOpenEx(c->spec->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, c->spec->drivers,
+                                 (const char *const *)c->spec->options, NULL);
+    OGRLayerH l = ds ? GDALDatasetGetLayer(ds, c->layer_index) : NULL;
+    if (l) {
+        GIntBig k = OGR_L_GetFeatureCount(l, 1);
+        n = k >= 0 ? (int64_t)k : -2;
+    }
+    if (ds)
+        GDALClose(ds);
+    atomic_store(&c->count, n);
+    return NULL;
+}
+
+static int read_layer(out_ctx *o, OGRLayerH layer, const open_spec *spec, int layer_index)
 {
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     int nf = OGR_FD_GetFieldCount(defn);
@@ -394,7 +431,13 @@ static int read_layer(out_ctx *o, OGRLayerH layer)
     int32_t code = srs_code(OGR_L_GetSpatialRef(layer), srs_name, sizeof srs_name, &vn2000);
     if (!code && OGR_L_GetSpatialRef(layer) && !srs_name[0])
         snprintf(srs_name, sizeof srs_name, "(unnamed)");
-    int64_t count = (int64_t)OGR_L_GetFeatureCount(layer, 1);
+    layer_counter counter = {.spec = spec, .layer_index = layer_index, .count = -1};
+    bool counting = false, count_sent = false;
+    int64_t count = -1;
+    if (strcmp(spec->drivers[0], "CSV") == 0 && !OGR_L_TestCapability(layer, OLCFastFeatureCount))
+        counting = pthread_create(&counter.thread, NULL, count_layer, &counter) == 0;
+    if (!counting)
+        count = (int64_t)OGR_L_GetFeatureCount(layer, 1);
     rowpipe_put_layer(&o->b, OGR_L_GetName(layer), code, srs_name, vn2000, count, (uint32_t)nf, names, types);
     const char *values[ROWPIPE_MAX_FIELDS];
     size_t offs[ROWPIPE_MAX_FIELDS];
@@ -428,7 +471,16 @@ static int read_layer(out_ctx *o, OGRLayerH layer)
         rowpipe_put_feature(&o->b, (int64_t)OGR_F_GetFID(f), (uint32_t)nf, values,
                             (const unsigned char *)wkb.data, wkb.len);
         OGR_F_Destroy(f);
+        if (counting && !count_sent && atomic_load(&counter.count) >= 0) {
+            rowpipe_put_count(&o->b, atomic_load(&counter.count));
+            count_sent = true;
+        }
         flush(o, 0);
+    }
+    if (counting) {
+        pthread_join(counter.thread, NULL);
+        if (!count_sent && atomic_load(&counter.count) >= 0)
+            rowpipe_put_count(&o->b, atomic_load(&counter.count));
     }
     buf_free(&text);
     buf_free(&wkb);
@@ -489,11 +541,12 @@ static int open_and_read(out_ctx *o, const char *path, const parse_options *opt,
     }
     CPLErrorReset();
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, (const char *const *)oo, NULL);
-    CSLDestroy(oo);
     if (!ds) {
+        CSLDestroy(oo);
         const char *m = CPLGetLastErrorMsg();
         return fail(o, 422, "not a readable %s file%s%s", drivers[0], m && *m ? ": " : "", m ? m : "");
     }
+    const open_spec spec = {path, drivers, oo};
     int rc = 0, nread = 0;
     int nl = GDALDatasetGetLayerCount(ds);
     if (opt->source_layer) {
@@ -506,18 +559,24 @@ static int open_and_read(out_ctx *o, const char *path, const parse_options *opt,
                       names.data ? names.data : "none");
             buf_free(&names);
         } else {
-            rc = read_layer(o, l);
+            int index = 0;
+            while (index < nl && GDALDatasetGetLayer(ds, index) != l)
+                index++;
+            rc = read_layer(o, l, &spec, index);
             nread++;
         }
     } else {
         OGRLayerH chosen = NULL;
-        for (int i = 0; i < nl && rc == 0; i++) {
+        int chosen_index = 0;
+        /* The first layer that has features (a single layer is read whatever it holds). */
+        for (int i = 0; i < nl && rc == 0 && (opt->all_layers || nl > 1); i++) {
             OGRLayerH l = GDALDatasetGetLayer(ds, i);
             if (opt->all_layers) {
-                rc = read_layer(o, l);
+                rc = read_layer(o, l, &spec, i);
                 nread++;
             } else if (!chosen && OGR_L_GetFeatureCount(l, 1) != 0) {
                 chosen = l;
+                chosen_index = i;
             }
         }
         if (!opt->all_layers && (chosen || nl > 0)) {
@@ -529,11 +588,12 @@ static int open_and_read(out_ctx *o, const char *path, const parse_options *opt,
                          "or --all-layers)", nl, OGR_L_GetName(chosen));
                 note(o, msg);
             }
-            rc = read_layer(o, chosen);
+            rc = read_layer(o, chosen, &spec, chosen_index);
             nread++;
         }
     }
     GDALClose(ds);
+    CSLDestroy(oo);
     if (rc == 0 && nread == 0)
         return fail(o, 422, "the file holds no layer");
     return rc;

@@ -89,6 +89,13 @@ void rowpipe_put_text(buf *out, char type, uint32_t status, const char *text)
     end_record(out, at);
 }
 
+void rowpipe_put_count(buf *out, int64_t feature_count)
+{
+    size_t at = begin_record(out, ROWPIPE_COUNT);
+    put_u64(out, (uint64_t)feature_count);
+    end_record(out, at);
+}
+
 void rowpipe_reader_init(rowpipe_reader *r, int fd)
 {
     memset(r, 0, sizeof *r);
@@ -157,8 +164,8 @@ int rowpipe_next(rowpipe_reader *r)
     size_t n = (size_t)h[1] | (size_t)h[2] << 8 | (size_t)h[3] << 16 | (size_t)h[4] << 24;
     if (n > ROWPIPE_MAX_RECORD)
         return -1;
-    if (type != ROWPIPE_LAYER && type != ROWPIPE_FEATURE && type != ROWPIPE_NOTE && type != ROWPIPE_ERROR &&
-        type != ROWPIPE_END)
+    if (type != ROWPIPE_LAYER && type != ROWPIPE_FEATURE && type != ROWPIPE_COUNT && type != ROWPIPE_NOTE &&
+        type != ROWPIPE_ERROR && type != ROWPIPE_END)
         return -1;
     f = fill(r, 5 + n);
     if (f <= 0)
@@ -271,4 +278,16 @@ int rowpipe_get_text(const rowpipe_reader *r, uint32_t *status, rowpipe_str *tex
     *status = get_u32(&c);
     *text = get_str(&c);
     return c.bad || c.p != c.end ? -1 : 0;
+}
+
+int rowpipe_get_count(const rowpipe_reader *r, int64_t *feature_count)
+{
+    if (r->type != ROWPIPE_COUNT)
+        return -1;
+    cur c = {r->payload, r->payload + r->payload_len, 0};
+    int64_t n = (int64_t)get_u64(&c);
+    if (c.bad || c.p != c.end || n < 0)
+        return -1;
+    *feature_count = n;
+    return 0;
 }

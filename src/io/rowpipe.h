@@ -12,6 +12,8 @@
  *                -1 unknown), nfields (u32), then per field: name, type (u8, OGRFieldType)
  *   'F' feature: fid (i64), nvalues (u32), per value: present (u8) and, when present, the text;
  *                then the geometry as ISO WKB (u32 length, 0 when none)
+ *   'C' count:   feature_count (i64) of the current layer, when its 'L' record said -1 (unknown)
+ *                because counting needs a pass over the file, made beside the reading
  *   'N' note:    text (a warning the import report keeps)
  *   'E' error:   status (u32, HTTP-like), text; the child stops after it
  *   'Z' end of stream
@@ -27,7 +29,14 @@
 #define ROWPIPE_MAX_RECORD ((size_t)256 << 20) /* one feature: 256 MB of WKB and text at most */
 #define ROWPIPE_MAX_FIELDS 512
 
-enum { ROWPIPE_LAYER = 'L', ROWPIPE_FEATURE = 'F', ROWPIPE_NOTE = 'N', ROWPIPE_ERROR = 'E', ROWPIPE_END = 'Z' };
+enum {
+    ROWPIPE_LAYER = 'L',
+    ROWPIPE_FEATURE = 'F',
+    ROWPIPE_COUNT = 'C',
+    ROWPIPE_NOTE = 'N',
+    ROWPIPE_ERROR = 'E',
+    ROWPIPE_END = 'Z'
+};
 
 /* A string inside a record: points into the record's payload, NOT NUL-terminated. */
 typedef struct rowpipe_str {
@@ -61,6 +70,7 @@ void rowpipe_put_layer(buf *out, const char *name, int32_t srs_code, const char 
 void rowpipe_put_feature(buf *out, int64_t fid, uint32_t nvalues, const char *const *values,
                          const unsigned char *wkb, size_t wkb_len);
 void rowpipe_put_text(buf *out, char type, uint32_t status, const char *text);
+void rowpipe_put_count(buf *out, int64_t feature_count);
 
 /* Reading (the parent): a buffered reader over a file descriptor. */
 typedef struct rowpipe_reader {
@@ -88,5 +98,7 @@ int rowpipe_get_layer(const rowpipe_reader *r, rowpipe_layer *out);
 int rowpipe_get_feature(const rowpipe_reader *r, rowpipe_feature *out);
 /* 'N' and 'E' records. */
 int rowpipe_get_text(const rowpipe_reader *r, uint32_t *status, rowpipe_str *text);
+/* A 'C' record: 0 with a count of 0 or more, else -1. */
+int rowpipe_get_count(const rowpipe_reader *r, int64_t *feature_count);
 
 #endif

@@ -599,3 +599,114 @@ def test_bulk_search_keys_are_the_apis(workdir, start_server):
                      headers=auth(tok), timeout=10)
     assert r.status_code == 200
     assert "BULK-00017" in {f["properties"]["code"] for f in r.json()["features"]}
+
+
+def worker_records(path):
+    """The record stream the sandboxed parser sends for path (`radmap parse-worker`), as (type, payload)."""
+    p = subprocess.run([os.environ.get("RADMAP_BIN", "build/radmap"), "parse-worker", path], capture_output=True,
+                       timeout=120, env=radmap_env())
+    assert p.returncode == 0, p.stderr
+    out, recs, i = p.stdout, [], 0
+    while i < len(out):
+        n = int.from_bytes(out[i + 1:i + 5], "little")
+        recs.append((chr(out[i]), out[i + 5:i + 5 + n]))
+        i += 5 + n
+    return recs
+
+
+def layer_count(payload):
+    """feature_count of a layer record: after the name, the EPSG code, the CRS name and the VN-2000 flag."""
+    n = int.from_bytes(payload[:4], "little")
+    i = 4 + n + 4
+    i += 4 + int.from_bytes(payload[i:i + 4], "little") + 1
+    return int.from_bytes(payload[i:i + 8], "little", signed=True)
+
+
+def test_csv_count_comes_beside_the_rows(workdir):
+    """A CSV's row count takes a pass over the file: the parser starts sending rows at once and sends the
+    count ('C') when its second handle has it, so the progress bar still shows percent and time left.
+    Formats that know their count say it in the layer record, and send no 'C'."""
+    path = os.path.join(workdir, "counted.csv")
+    write_csv(path, bulk_rows(1, 20000, 9), header=BULK_HEADER)
+    recs = worker_records(path)
+    types = [t for t, _ in recs]
+    assert types[-1] == "Z" and types.count("F") == 20000
+    layer = [p for t, p in recs if t == "L"]
+    assert len(layer) == 1 and layer_count(layer[0]) == -1
+    counts_sent = [int.from_bytes(p, "little", signed=True) for t, p in recs if t == "C"]
+    assert counts_sent == [20000]
+    assert types.index("C") > types.index("L")
+    # A GeoJSON file knows its count: the layer record has it.
+    gj = os.path.join(workdir, "counted.geojson")
+    with open(gj, "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": "GJ-%d" % i, "name": "Cơ sở %d" % i},
+             "geometry": {"type": "Point", "coordinates": [106.7 + i * 1e-3, 10.78]}} for i in range(30)]}, f)
+    recs = worker_records(gj)
+    assert [t for t, _ in recs].count("C") == 0
+    assert layer_count([p for t, p in recs if t == "L"][0]) == 30
+    # The importer takes the count: a plain progress line gives the total and the percent.
+    db = fresh_db(workdir, "counted.db")
+    p = run_radmap("import", db, path, "--layer", "facilities")
+    assert "/20000 rows (" in p.stderr and "20000 rows in" in p.stderr, p.stderr
+    assert "layer 'counted': CRS" in p.stdout + p.stderr or "counted" in p.stdout + p.stderr
+
+
+def test_bulk_ids_and_audit_order(workdir, start_server):
+    """Rows written in batches get the ids AUTOINCREMENT would give them (never an id the register
+    used before, even after deletions), and the audit trail follows the file: each row's audit row
+    comes in file order, after the audit row of the licensee the import created for it."""
+    db = fresh_db(workdir, "bulkids.db")
+    first = os.path.join(workdir, "bulkids1.csv")
+    write_csv(first, bulk_rows(1, 100, 5), header=BULK_HEADER)
+    radmap_import(db, first, "--layer", "facilities")
+    assert sql(db, "SELECT min(id), max(id), count(*) FROM facility") == [(1, 100, 100)]
+    # The newest rows are deleted through the API: their ids are not given again.
+    tok = token(db, "ids.lic", "licensing")
+    s = start_server(db)
+    for fid in (97, 98, 99, 100):
+        url = s.url + "/collections/facilities/items/%d" % fid
+        g = requests.get(url, headers=auth(tok), timeout=10)
+        r = requests.delete(url, headers=dict(auth(tok), **{"If-Match": g.headers["ETag"]}), timeout=10)
+        assert r.status_code in (200, 204), r.text
+    assert sql(db, "SELECT max(id) FROM facility") == [(96,)]
+    second = os.path.join(workdir, "bulkids2.csv")
+    # 37 rows: two whole batches and a partial one; row 20 repeats a code, so its batch is written row by row.
+    rows = bulk_rows(101, 37, 6)
+    rows[19] = ("BULK-00003",) + rows[19][1:]
+    # Licensees the register does not know yet, in the middle of batches.
+    for i in (5, 22, 33):
+        rows[i] = rows[i][:5] + ("Công ty Mới %d" % i,) + rows[i][6:]
+    write_csv(second, rows, header=BULK_HEADER)
+    old_orgs = {o for (o,) in sql(db, "SELECT id FROM organization")}
+    p = radmap_import(db, second, "--layer", "facilities", "--skip-invalid", check=False)
+    assert report_rows(p.stdout) == {20}, p.stdout
+    got = sql(db, "SELECT id, code FROM facility WHERE id > 96 ORDER BY id")
+    want = [r[0] for i, r in enumerate(rows) if i != 19]
+    assert [c for _, c in got] == want
+    assert [i for i, _ in got] == list(range(101, 101 + 36))
+    assert sql(db, "SELECT seq FROM sqlite_sequence WHERE name = 'facility'") == [(136,)]
+    # The server's next facility follows them.
+    r = requests.post(s.url + "/collections/facilities/items", headers=auth(tok), timeout=10, json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [106.7, 10.78]},
+        "properties": {"code": "AFTER-1", "name": "Cơ sở sau", "practice": "medical_xray"}})
+    assert r.status_code == 201, r.text
+    assert sql(db, "SELECT id FROM facility WHERE code = 'AFTER-1'") == [(137,)]
+    # Audit order: file rows increasing; a licensee's creation before the first row that names it.
+    imp = sql(db, "SELECT id FROM gis_import ORDER BY rowid")[-1][0]
+    trail = sql(db, "SELECT collection, feature_id, after_json FROM audit WHERE import_id = ? ORDER BY id", (imp,))
+    file_rows, seen_orgs = [], set()
+    for k, (coll, fid, after) in enumerate(trail):
+        a = json.loads(after)
+        if coll == "organizations":
+            seen_orgs.add(fid)
+            # The rows before it are written before it: the next entry is the row that named it.
+            nxt = json.loads(trail[k + 1][2])
+            assert trail[k + 1][0] == "facilities" and nxt["properties"]["organization_id"] == fid, trail[k + 1]
+            continue
+        file_rows.append(a["import"]["row"])
+        org = a["properties"].get("organization_id")
+        assert org is None or org in seen_orgs or org in old_orgs, (a, seen_orgs)
+    assert file_rows == sorted(file_rows) and len(file_rows) == 36
+    assert len(seen_orgs) == 3
+    assert run_radmap("audit", "verify", db).returncode == 0

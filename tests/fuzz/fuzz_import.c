@@ -120,6 +120,9 @@ static void consume(const void *stream, size_t len)
                 wkb_transform(copy, f->wkb_len, shift, NULL);
                 free(copy);
             }
+        } else if (r.type == ROWPIPE_COUNT) {
+            int64_t n;
+            rowpipe_get_count(&r, &n);
         } else if (r.type == ROWPIPE_NOTE || r.type == ROWPIPE_ERROR) {
             uint32_t st;
             rowpipe_str t;

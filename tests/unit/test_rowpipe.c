@@ -1,6 +1,7 @@
 /*
  * Unit tests of io/rowpipe: records written by the worker side read back by the importer side,
- * through memory and through a pipe in small pieces; malformed and oversized records refused.
+ * through memory and through a pipe in small pieces; malformed and oversized records refused (a
+ * count record too, which comes after a layer whose count was unknown).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@ static void make_stream(buf *b)
     const char *v1[] = {"Bệnh viện Chợ Rẫy", NULL};
     unsigned char wkb[21] = {1, 1, 0, 0, 0};
     rowpipe_put_feature(b, 7, 2, v1, wkb, sizeof wkb);
+    rowpipe_put_count(b, 5000000000LL);
     const char *v2[] = {"", "106.7"};
     rowpipe_put_feature(b, 8, 2, v2, NULL, 0);
     buf_putc(b, ROWPIPE_END);
@@ -47,6 +49,12 @@ static void check_stream(rowpipe_reader *r)
     assert_int_equal(rowpipe_get_feature(r, &f), 0);
     assert_true(f.fid == 7 && f.nvalues == 2 && f.values[1].p == NULL && f.wkb_len == 21 && f.wkb[0] == 1);
     assert_int_equal(rowpipe_get_layer(r, &l), -1); /* not a layer record */
+    int64_t count = 0;
+    assert_int_equal(rowpipe_get_count(r, &count), -1); /* nor a count */
+    assert_int_equal(rowpipe_next(r), 1);
+    assert_int_equal(r->type, ROWPIPE_COUNT);
+    assert_int_equal(rowpipe_get_count(r, &count), 0);
+    assert_true(count == 5000000000LL);
     assert_int_equal(rowpipe_next(r), 1);
     assert_int_equal(rowpipe_get_feature(r, &f), 0);
     assert_true(f.fid == 8 && f.values[0].p != NULL && f.values[0].n == 0 && f.wkb == NULL);
@@ -111,6 +119,18 @@ static void test_malformed(void **state)
     assert_int_equal(rowpipe_next(&r), 1);
     rowpipe_feature f;
     assert_int_equal(rowpipe_get_feature(&r, &f), -1);
+    rowpipe_reader_cleanup(&r);
+    /* Counts: negative, or a payload of the wrong length. */
+    buf_reset(&b);
+    rowpipe_put_count(&b, -1);
+    rowpipe_reader_init_mem(&r, b.data, b.len);
+    assert_int_equal(rowpipe_next(&r), 1);
+    int64_t count = 0;
+    assert_int_equal(rowpipe_get_count(&r, &count), -1);
+    rowpipe_reader_cleanup(&r);
+    rowpipe_reader_init_mem(&r, "C\4\0\0\0" "\1\0\0\0", 9);
+    assert_int_equal(rowpipe_next(&r), 1);
+    assert_int_equal(rowpipe_get_count(&r, &count), -1);
     rowpipe_reader_cleanup(&r);
     /* A layer claiming more fields than allowed. */
     buf_reset(&b);
