@@ -418,11 +418,10 @@ int import_prepare(import_ctx *x, rm_error *err)
          * write lock held since BEGIN IMMEDIATE): their primary practices are listed at the end, at
          * once, and so are their search keys when the insert does not compute them and the
          * collection's statement is the usual "... WHERE id = ?1". */
-        bool known = true;
         x->practice_deferred = strcmp(c->table, "facility") == 0;
         const char *ss = c->search_update_sql;
         size_t sl = ss ? strlen(ss) : 0;
-        if (known && !x->search_at_insert && sl > 13 && strcmp(ss + sl - 13, "WHERE id = ?1") == 0) {
+        if (!x->search_at_insert && sl > 13 && strcmp(ss + sl - 13, "WHERE id = ?1") == 0) {
             buf_reset(&x->search_all_sql);
             buf_append(&x->search_all_sql, ss, sl - 13);
             buf_puts(&x->search_all_sql, "WHERE id > ?1");

@@ -390,7 +390,8 @@ static int64_t facility_by(import_ctx *x, const char *code, const char *legacy_i
 /* Bind a row's values to the insert or an update, its parameters numbered from off + 1 (the layout
  * of import_bulk.c's insert_values: fields, legacy columns, then owner, lon, lat, own_location, id,
  * time stamp). Texts are bound without a copy: props outlives the step, and db_stmt_done() clears
- * the bindings after it. */
+ * the bindings after it. The time stamp is the run's buffer (import_stamp): the rows of one batch
+ * share the value it holds at the step. */
 static void bind_row(import_ctx *x, sqlite3_stmt *st, int off, json_t *props, bool insert, int64_t id, bool moved,
                      double lon, double lat, int own)
 {
