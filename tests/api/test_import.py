@@ -649,7 +649,7 @@ def test_csv_count_comes_beside_the_rows(workdir):
     db = fresh_db(workdir, "counted.db")
     p = run_radmap("import", db, path, "--layer", "facilities")
     assert "/20000 rows (" in p.stderr and "20000 rows in" in p.stderr, p.stderr
-    assert "layer 'counted': CRS" in p.stdout + p.stderr or "counted" in p.stdout + p.stderr
+    assert "note: layer 'counted': CRS EPSG:4326" in p.stderr, p.stderr
 
 
 def test_bulk_ids_and_audit_order(workdir, start_server):
