@@ -1,19 +1,19 @@
 /*
  * bulkvfs: an SQLite VFS for connections that write a lot at once (an import's one transaction).
  *
- * It wraps the default (unix) VFS and changes one thing: consecutive writes to the main database
- * file and to its WAL are gathered in a buffer of BULKVFS_BUFFER bytes per file and reach the
- * kernel as one pwrite. SQLite writes a WAL frame as two calls (a 24-byte header and the page)
- * and a checkpoint writes page by page, so a 100 MB commit is otherwise about 80 000 small
- * system calls; gathered, it is about a thousand.
+ * It wraps the default (unix) VFS and changes one thing: consecutive writes to a connection's WAL
+ * are gathered in a buffer of BULKVFS_BUFFER bytes and reach the kernel as one pwrite. SQLite
+ * writes a WAL frame as two calls (a 24-byte header and the page), so a 100 MB commit is otherwise
+ * about 56 000 small system calls; gathered, it is under a thousand. The database file itself is
+ * written as SQLite writes it (a checkpoint's page writes are not gathered: SQLite publishes a
+ * checkpoint through a call whose failure it does not look at).
  *
- * What SQLite sees is unchanged: before any other operation on the file (read, size, truncate,
- * sync, lock, the shared-memory calls, memory mapping, file controls) the buffer is written out,
- * so the file reads as if every write had gone straight through. In particular a commit's frames
- * are in the file before the WAL-index header that publishes them is written (that write is
- * preceded by xShmBarrier), and before the sync that makes the commit durable. A write error is
- * returned by the operation that writes the buffer out (at the latest the commit's sync), which
- * SQLite treats as the failure of that commit or checkpoint.
+ * What SQLite sees is unchanged. Before any other operation on the WAL (read, size, truncate, sync,
+ * close) and before the shared-memory calls on its database file (map, lock, barrier: the WAL-index
+ * that tells other connections which frames exist), the pending bytes are written out. So a
+ * commit's frames are in the file before its sync and before the WAL-index header that publishes
+ * them. A failed write-out is returned by the next call whose result SQLite acts on (at the latest
+ * the commit's sync), which fails the commit.
  */
 #ifndef RADMAP_BULKVFS_H
 #define RADMAP_BULKVFS_H
