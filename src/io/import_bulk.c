@@ -295,8 +295,8 @@ static void insert_columns(const import_ctx *x, buf *in, bool with_key)
     buf_puts(in, x->bulk ? ", id) VALUES " : ") VALUES ");
 }
 
-/* One row's parenthesised values, its parameters numbered from off + 1 (IMPORT_ROW_PARAMS of them:
- * see import_bind_insert). */
+/* One row's parenthesised values, its parameters numbered from off + 1 (x->row_params of them, in
+ * the order bind_row in import_row.c binds them). */
 static void insert_values(const import_ctx *x, buf *in, int off, const char *key_expr, size_t key_len)
 {
     const coll_def *c = x->coll;
