@@ -149,48 +149,6 @@ int audit_batch_end(db_conn *c, rm_error *err)
 
 void audit_batch_abort(db_conn *c) { db_audit_batch_state(c)->active = 0; }
 
-int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
-                 const char *import_id, const char *before_json, const char *after_json, rm_error *err)
-{
-    db_audit_batch *b = db_audit_batch_state(c);
-    char prev[65], at[32], hash[65];
-    if (b->active)
-        memcpy(prev, b->head, sizeof prev);
-    else if (read_head(c, prev, err) < 0)
-        return -1;
-    now_utc(at);
-    row_hash(prev, at, user, action, collection, feature_id, import_id, before_json, after_json, hash);
-    sqlite3_stmt *st = db_stmt(c, "INSERT INTO audit(at, user_name, action, collection, feature_id, import_id, "
-                                  "before_json, after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", err);
-    if (!st)
-        return -1;
-    /* Every text outlives the step: db_stmt_done below resets the statement and clears its bindings,
-     * so SQLite need not copy them. */
-    sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
-    const char *texts[] = {user, action, collection};
-    for (int i = 0; i < 3; i++)
-        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, feature_id);
-    const char *opt[] = {import_id, before_json, after_json};
-    for (int i = 0; i < 3; i++)
-        if (opt[i])
-            sqlite3_bind_text(st, 6 + i, opt[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 6 + i);
-    sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, hash, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    db_stmt_done(st);
-    if (s != SQLITE_DONE)
-        return db_error(c, err, 500, "writing the audit trail");
-    if (b->active) {
-        memcpy(b->head, hash, sizeof hash);
-        b->appended++;
-        return 0;
-    }
-    return write_head(c, hash, err);
-}
-
 /* "INSERT INTO audit(...) VALUES (...), ..." for n rows; the text of the last n asked for per thread
  * (the statement itself is the connection's, from db_stmt's cache). */
 static const char *insert_rows_sql(int n)
@@ -213,9 +171,6 @@ int audit_append_rows(db_conn *c, const char *user, const char *action, const ch
 {
     if (n < 1 || n > AUDIT_ROWS_MAX)
         return rm_error_set(err, 500, "Internal error", "audit_append_rows: %d rows", n);
-    if (n == 1)
-        return audit_append(c, user, action, collection, feature_ids[0], import_id,
-                            before_json ? before_json[0] : NULL, after_json[0], err);
     db_audit_batch *b = db_audit_batch_state(c);
     char prev[AUDIT_ROWS_MAX][65], at[AUDIT_ROWS_MAX][32], hash[AUDIT_ROWS_MAX][65];
     if (b->active)
@@ -232,7 +187,8 @@ int audit_append_rows(db_conn *c, const char *user, const char *action, const ch
     sqlite3_stmt *st = db_stmt(c, insert_rows_sql(n), err);
     if (!st)
         return -1;
-    /* As in audit_append: every text outlives the step. */
+    /* Every text outlives the step: db_stmt_done below resets the statement and clears its bindings,
+     * so SQLite need not copy them. */
     for (int i = 0; i < n; i++) {
         int o = i * 10;
         sqlite3_bind_text(st, o + 1, at[i], -1, SQLITE_STATIC);
@@ -259,6 +215,12 @@ int audit_append_rows(db_conn *c, const char *user, const char *action, const ch
         return 0;
     }
     return write_head(c, hash[n - 1], err);
+}
+
+int audit_append(db_conn *c, const char *user, const char *action, const char *collection, int64_t feature_id,
+                 const char *import_id, const char *before_json, const char *after_json, rm_error *err)
+{
+    return audit_append_rows(c, user, action, collection, import_id, 1, &feature_id, &before_json, &after_json, err);
 }
 
 int audit_verify(db_conn *c, audit_report *rep, rm_error *err)

@@ -278,6 +278,17 @@ static void documented_hash(sqlite3_stmt *st, const char *user_override, char ou
 #define ROW_SQL "SELECT prev_hash, at, user_name, action, collection, feature_id, import_id, before_json, " \
                 "after_json, hash FROM audit"
 
+/* Step st (ROW_SQL); 1 when it gave a row, whose stored hash is the documented one. */
+static int next_row_as_documented(sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return 0;
+    char want[65];
+    documented_hash(st, NULL, want);
+    assert_string_equal((const char *)sqlite3_column_text(st, 9), want);
+    return 1;
+}
+
 static void test_hash_is_as_documented(void **state)
 {
     fixture *f = *state;
@@ -285,12 +296,8 @@ static void test_hash_is_as_documented(void **state)
     sqlite3_stmt *st = db_stmt(f->c, ROW_SQL " ORDER BY id", NULL);
     assert_non_null(st);
     int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char want[65];
-        documented_hash(st, NULL, want);
-        assert_string_equal((const char *)sqlite3_column_text(st, 9), want);
+    while (next_row_as_documented(st))
         n++;
-    }
     db_stmt_done(st);
     assert_int_equal(n, 5);
 }
@@ -311,10 +318,7 @@ static void test_ids_and_times_hash_as_documented(void **state)
     sqlite3_stmt *st = db_stmt(f->c, ROW_SQL " ORDER BY id", NULL);
     assert_non_null(st);
     size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char want[65];
-        documented_hash(st, NULL, want);
-        assert_string_equal((const char *)sqlite3_column_text(st, 9), want);
+    while (next_row_as_documented(st)) {
         assert_true(sqlite3_column_int64(st, 5) == ids[n]);
         const char *at = (const char *)sqlite3_column_text(st, 1);
         assert_int_equal(strlen(at), 24);
@@ -398,6 +402,52 @@ static void test_batch_chains_and_writes_head_once(void **state)
     assert_int_equal(rep.first_bad_id, 0);
 }
 
+/* Rows appended many to a statement (an import's batches) chain one to the next and hash as
+ * documented, inside a batch and outside one (meta.audit_head then follows at once); a count outside
+ * 1..AUDIT_ROWS_MAX is refused and writes nothing. */
+static void test_rows_in_one_statement(void **state)
+{
+    fixture *f = *state;
+    append_rows(f->c, 2);
+    rm_error err = {0};
+    int64_t ids[AUDIT_ROWS_MAX];
+    const char *after[AUDIT_ROWS_MAX], *before[AUDIT_ROWS_MAX];
+    for (int i = 0; i < AUDIT_ROWS_MAX; i++) {
+        ids[i] = 500 + i;
+        after[i] = i % 3 ? "{\"type\":\"Feature\",\"id\":1}" : "{}";
+        before[i] = i % 2 ? "{\"old\":true}" : NULL;
+    }
+    exec_ok(f->c, "BEGIN IMMEDIATE");
+    assert_int_equal(audit_batch_begin(f->c, &err), 0);
+    assert_int_equal(audit_append_rows(f->c, "demo.licensing", "create", "facilities", "imp-9", 16, ids, NULL, after,
+                                       &err), 0);
+    assert_int_equal(audit_append(f->c, "demo.licensing", "create", "organizations", 3, "imp-9", NULL, "{}", &err),
+                     0);
+    assert_int_equal(audit_append_rows(f->c, "demo.licensing", "update", "facilities", "imp-9", AUDIT_ROWS_MAX, ids,
+                                       before, after, &err), 0);
+    assert_int_equal(audit_batch_end(f->c, &err), 0);
+    exec_ok(f->c, "COMMIT");
+    assert_int_equal(audit_append_rows(f->c, "demo.admin", "update", "sources", NULL, 3, ids, before, after, &err), 0);
+    assert_int_equal(audit_append_rows(f->c, "demo.admin", "update", "sources", NULL, 0, ids, NULL, after, &err), -1);
+    assert_int_equal(audit_append_rows(f->c, "demo.admin", "update", "sources", NULL, AUDIT_ROWS_MAX + 1, ids, NULL,
+                                       after, &err), -1);
+    audit_report rep = verify(f->c);
+    assert_int_equal(rep.rows, 2 + 16 + 1 + AUDIT_ROWS_MAX + 3);
+    assert_int_equal(rep.first_bad_id, 0);
+    sqlite3_stmt *st = db_stmt(f->c, ROW_SQL " ORDER BY id", NULL);
+    assert_non_null(st);
+    int n = 0;
+    while (next_row_as_documented(st))
+        n++;
+    db_stmt_done(st);
+    assert_int_equal(n, rep.rows);
+    st = db_stmt(f->c, "SELECT (SELECT value FROM meta WHERE key = 'audit_head') = "
+                       "(SELECT hash FROM audit ORDER BY id DESC LIMIT 1)", NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    db_stmt_done(st);
+}
+
 /* A batch rolled back and aborted leaves nothing, and later appends read the head from the table
  * again (not the abandoned one held in memory). */
 static void test_aborted_batch_leaves_nothing(void **state)
@@ -427,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_trail_is_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_chains_and_writes_head_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aborted_batch_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_in_one_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_triggers_refuse_update_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_json_is_caught, setup, teardown),
